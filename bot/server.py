@@ -1,0 +1,133 @@
+"""`alliances serve`: one aiohttp web server for every chat door.
+
+Routes:
+- `POST /slack/events`  Slack events, slash commands and interactivity (slack-bolt, HTTP mode);
+                        absent in Socket Mode, where the Slack door connects out instead;
+- `GET  /healthz`       200 {"status": "ready"} once the shipped knowledge base is ingested,
+                        503 {"status": "starting" | "error"} before that or when it failed;
+- `POST /api/messages`  Microsoft Teams (added by the Teams issue, see `_mount_doors`).
+
+On an empty data folder the server starts at once (Slack gets its acknowledgements), ingests
+the knowledge base in the background and answers questions as soon as it is ready.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from aiohttp import web
+
+from bot.chat import AnswerEngine, ChatService
+from bot.settings import Settings, SettingsError, load_settings
+from bot.slack import SlackDoor
+from bot.state import State
+
+log = logging.getLogger(__name__)
+
+HEALTH_PATH = "/healthz"
+CHAT_SERVICE: web.AppKey[ChatService] = web.AppKey("chat_service", ChatService)
+STATE: web.AppKey[State] = web.AppKey("state", State)
+DOORS: web.AppKey[list[str]] = web.AppKey("doors", list)
+# The Slack door when Slack is configured; its Web API client (`SLACK_DOOR.app.client`) is
+# what other parts of the process (the digest scheduler) post with.
+SLACK_DOOR: web.AppKey[SlackDoor] = web.AppKey("slack_door", SlackDoor)
+
+
+def default_assistant_factory() -> AnswerEngine:
+    """`bot.assistant.Assistant.from_environment()` (imported late: it loads the models)."""
+    from bot.assistant import Assistant
+
+    return Assistant.from_environment()
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    socket_mode: bool = False,
+    assistant_factory: Callable[[], AnswerEngine] | None = None,
+    state: State | None = None,
+) -> web.Application:
+    """The web application `serve` runs; tests build it directly with a fake assistant.
+
+    Raises SettingsError when no chat door is configured or a door's settings are incomplete.
+    """
+    settings = settings or load_settings()
+    state = state or State(settings.state_path)
+    chat = ChatService(
+        state=state,
+        assistant_factory=assistant_factory or default_assistant_factory,
+        admins=settings.admins,
+    )
+    web_app = web.Application()
+    web_app[CHAT_SERVICE] = chat
+    web_app[STATE] = state
+    web_app[DOORS] = _mount_doors(web_app, settings, chat, state, socket_mode=socket_mode)
+    web_app.router.add_get(HEALTH_PATH, _healthz)
+
+    async def start_chat(_app: web.Application) -> None:
+        await chat.start()
+
+    async def stop_chat(_app: web.Application) -> None:
+        await chat.drain()
+        state.close()
+
+    web_app.on_startup.append(start_chat)
+    web_app.on_cleanup.append(stop_chat)
+    return web_app
+
+
+def _mount_doors(
+    web_app: web.Application,
+    settings: Settings,
+    chat: ChatService,
+    state: State,
+    *,
+    socket_mode: bool,
+) -> list[str]:
+    doors: list[str] = []
+    if settings.slack is not None:
+        door = SlackDoor(settings.slack, chat, state, socket_mode=socket_mode)
+        door.mount(web_app)
+        web_app[SLACK_DOOR] = door
+        doors.append("slack-socket-mode" if socket_mode else "slack")
+    elif socket_mode:
+        raise SettingsError("--socket-mode demande SLACK_BOT_TOKEN et SLACK_APP_TOKEN.")
+
+    # --- Microsoft Teams (issue 7) -----------------------------------------------------------
+    # The Teams door mounts `POST /api/messages` here, on the same aiohttp application
+    # (Microsoft 365 Agents SDK, `microsoft_agents.hosting.aiohttp`), reusing `chat` (the
+    # same ChatService and ChatCore, hence the same answers, commands and feedback) and
+    # `state` (platform="teams" rows), e.g.:
+    #     if settings.teams is not None:
+    #         TeamsDoor(settings.teams, chat, state).mount(web_app)
+    #         doors.append("teams")
+    # ------------------------------------------------------------------------------------------
+
+    if not doors:
+        raise SettingsError(
+            "Aucune plateforme de discussion n'est configurée : définissez SLACK_BOT_TOKEN et "
+            "SLACK_SIGNING_SECRET (voir « Installer dans Slack » dans le README)."
+        )
+    return doors
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    chat = request.app[CHAT_SERVICE]
+    body: dict[str, object] = {"status": chat.status, "doors": request.app[DOORS]}
+    if chat.error:
+        body["error"] = chat.error
+    return web.json_response(body, status=200 if chat.status == "ready" else 503)
+
+
+def serve(host: str, port: int, socket_mode: bool = False) -> None:
+    """Run the server until interrupted (SIGINT/SIGTERM); `alliances serve` calls this.
+
+    Raises SettingsError (a ValueError with a French message) on bad or missing settings."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    web_app = create_app(load_settings(), socket_mode=socket_mode)
+    log.info("alliances serve on http://%s:%s (%s)", host, port, ", ".join(web_app[DOORS]))
+    web.run_app(web_app, host=host, port=port, print=None, shutdown_timeout=30.0)

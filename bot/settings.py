@@ -1,0 +1,234 @@
+"""Settings for the chat doors, read once from the environment and an optional config file.
+
+Environment (wins over the file):
+
+- `SLACK_BOT_TOKEN`       bot token (`xoxb-…`), page *OAuth & Permissions* of the Slack app;
+- `SLACK_SIGNING_SECRET`  page *Basic Information*; proves requests come from Slack (HTTP mode);
+- `SLACK_APP_TOKEN`       app-level token (`xapp-…`, scope `connections:write`), Socket Mode only;
+- `SLACK_API_URL`         Web API base URL; Slack's own by default; GovSlack deployments and the
+                          tests set it (`https://slack-gov.com/api/`, `http://127.0.0.1:P/api/`);
+- `ALLIANCES_ADMINS`      comma-separated user ids allowed to change channel settings;
+- `ALLIANCES_CONFIG`      a TOML config file (default: `$ALLIANCES_HOME/config.toml` if present);
+- `ALLIANCES_HOME`        the data folder (index, state database).
+
+Config file (TOML), every key optional:
+
+```toml
+admins = ["U012AB3CD", "U045EF6GH"]   # added to ALLIANCES_ADMINS
+
+[slack]
+api_url = "https://slack-gov.com/api/"
+streaming = true                      # false: always post-then-update
+```
+
+Tokens and secrets are read from the environment only, never from the file, so the file can
+be committed or shared. Every problem raises `SettingsError` whose message says, in French,
+what is wrong and where to fix it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+CONFIG_FILE_NAME = "config.toml"
+
+# Slack user ids (U…/W…); Teams ids (AAD object GUIDs, "29:…" channel account ids) are accepted
+# now so that the Teams door can reuse ALLIANCES_ADMINS without a new format.
+_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_TEAMS_ACCOUNT = re.compile(r"^(29|8):[\w:.\-]+$")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; str() is a French sentence saying how to fix it."""
+
+
+def alliances_home(environ: Mapping[str, str] | None = None) -> Path:
+    """The data folder: `ALLIANCES_HOME`, else the per-user data folder (the same folder as
+    `knowledge.paths.data_home`, which the assistant uses)."""
+    env = os.environ if environ is None else environ
+    value = env.get("ALLIANCES_HOME", "").strip()
+    if value:
+        return Path(value).expanduser()
+    return Path(platformdirs.user_data_dir("alliances"))
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    """What the Slack door needs. `signing_secret` is required in HTTP mode, `app_token` in
+    Socket Mode; `api_url` always ends with "/" (slack_sdk joins method names to it)."""
+
+    bot_token: str
+    signing_secret: str | None = None
+    app_token: str | None = None
+    api_url: str = DEFAULT_SLACK_API_URL
+    streaming: bool = True
+
+    def require_http_mode(self) -> None:
+        if not self.signing_secret:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET manque : copiez le « Signing Secret » de la page "
+                "« Basic Information » de l'app Slack dans cette variable d'environnement "
+                "(ou lancez `alliances serve --socket-mode` avec SLACK_APP_TOKEN)."
+            )
+
+    def require_socket_mode(self) -> None:
+        if not self.app_token:
+            raise SettingsError(
+                "SLACK_APP_TOKEN manque pour le mode Socket : créez un jeton de niveau app "
+                "(xapp-…, portée connections:write) à la page « Basic Information » de l'app "
+                "Slack et mettez-le dans cette variable d'environnement."
+            )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything `alliances serve` reads from its environment."""
+
+    home: Path
+    slack: SlackSettings | None = None
+    admins: frozenset[str] = field(default_factory=frozenset)
+    config_file: Path | None = None
+
+    @property
+    def state_path(self) -> Path:
+        """The chat state database (de-duplication, feedback, channel settings, threads)."""
+        return self.home / "state.db"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate the settings. Raises SettingsError with a French explanation."""
+    env = dict(os.environ if environ is None else environ)
+    home = alliances_home(env)
+    config_file, config = _read_config_file(env, home)
+    admins = frozenset(
+        _parse_user_ids(env.get("ALLIANCES_ADMINS", ""), "ALLIANCES_ADMINS")
+        | _config_user_ids(config, "admins", config_file)
+    )
+    return Settings(
+        home=home,
+        slack=_slack_settings(env, config, config_file),
+        admins=admins,
+        config_file=config_file,
+    )
+
+
+def _slack_settings(
+    env: Mapping[str, str], config: dict[str, Any], config_file: Path | None
+) -> SlackSettings | None:
+    bot_token = env.get("SLACK_BOT_TOKEN", "").strip()
+    signing_secret = env.get("SLACK_SIGNING_SECRET", "").strip() or None
+    app_token = env.get("SLACK_APP_TOKEN", "").strip() or None
+    slack_config = config.get("slack", {})
+    if not isinstance(slack_config, dict):
+        raise SettingsError(f"{config_file} : la section [slack] doit être une table TOML.")
+    if not bot_token:
+        if signing_secret or app_token:
+            raise SettingsError(
+                "SLACK_BOT_TOKEN manque : copiez le « Bot User OAuth Token » (xoxb-…) de la page "
+                "« OAuth & Permissions » de l'app Slack dans cette variable d'environnement."
+            )
+        return None  # Slack is not configured: the Slack door stays closed.
+    if not bot_token.startswith("xoxb-"):
+        raise SettingsError(
+            "SLACK_BOT_TOKEN doit être un jeton de bot commençant par « xoxb- » "
+            "(page « OAuth & Permissions » de l'app Slack), pas un jeton d'utilisateur ou d'app."
+        )
+    if _has_space(bot_token) or (signing_secret and _has_space(signing_secret)):
+        raise SettingsError(
+            "SLACK_BOT_TOKEN ou SLACK_SIGNING_SECRET contient des espaces : recopiez la valeur "
+            "sans espace ni retour à la ligne."
+        )
+    if app_token is not None and not app_token.startswith("xapp-"):
+        raise SettingsError(
+            "SLACK_APP_TOKEN doit être un jeton de niveau app commençant par « xapp- » "
+            "(page « Basic Information » de l'app Slack, section « App-Level Tokens »)."
+        )
+    api_url = env.get("SLACK_API_URL", "").strip() or slack_config.get("api_url")
+    streaming = slack_config.get("streaming", True)
+    if not isinstance(streaming, bool):
+        raise SettingsError(f"{config_file} : [slack] streaming doit valoir true ou false.")
+    return SlackSettings(
+        bot_token=bot_token,
+        signing_secret=signing_secret,
+        app_token=app_token,
+        api_url=normalize_api_url(api_url or DEFAULT_SLACK_API_URL),
+        streaming=streaming,
+    )
+
+
+def normalize_api_url(url: str) -> str:
+    """Validate a Web API base URL and make it end with "/"."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(
+            f"SLACK_API_URL invalide : « {url} ». Attendu une adresse http(s) complète, "
+            f"par exemple {DEFAULT_SLACK_API_URL}"
+        )
+    if parts.query or parts.fragment:
+        raise SettingsError(f"SLACK_API_URL ne doit contenir ni « ? » ni « # » : « {url} ».")
+    return url.strip().rstrip("/") + "/"
+
+
+def _read_config_file(env: Mapping[str, str], home: Path) -> tuple[Path | None, dict[str, Any]]:
+    explicit = env.get("ALLIANCES_CONFIG", "").strip()
+    path = Path(explicit).expanduser() if explicit else home / CONFIG_FILE_NAME
+    if not path.exists():
+        if explicit:
+            raise SettingsError(f"ALLIANCES_CONFIG désigne un fichier introuvable : {path}")
+        return None, {}
+    try:
+        with path.open("rb") as handle:
+            return path, tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"Fichier de configuration illisible ({path}) : {error}") from error
+    except OSError as error:
+        raise SettingsError(f"Impossible de lire le fichier {path} : {error}") from error
+
+
+def _config_user_ids(config: dict[str, Any], key: str, config_file: Path | None) -> set[str]:
+    value = config.get(key, [])
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise SettingsError(
+            f"{config_file} : « {key} » doit être une liste d'identifiants, "
+            f'par exemple {key} = ["U012AB3CD"].'
+        )
+    return _parse_user_ids(",".join(value), f"{config_file} ({key})")
+
+
+def _parse_user_ids(raw: str, source: str) -> set[str]:
+    """Comma-separated user ids; a name ("@marie") or anything with spaces is refused."""
+    ids: set[str] = set()
+    for item in raw.split(","):
+        user_id = item.strip()
+        if not user_id:
+            continue
+        if not is_user_id(user_id):
+            raise SettingsError(
+                f"{source} : « {user_id} » n'est pas un identifiant d'utilisateur. "
+                "Dans Slack, ouvrez le profil de la personne, menu ⋮, « Copier l'ID du membre » "
+                "(il ressemble à U012AB3CD) ; séparez les identifiants par des virgules."
+            )
+        ids.add(user_id)
+    return ids
+
+
+def is_user_id(value: str) -> bool:
+    """A Slack user id, or a Teams user id (AAD object id or channel account id)."""
+    return bool(_SLACK_USER_ID.match(value) or _GUID.match(value) or _TEAMS_ACCOUNT.match(value))
+
+
+def _has_space(value: str) -> bool:
+    return any(ch.isspace() for ch in value)

@@ -1,0 +1,267 @@
+"""`alliances bench`: latency, throughput and memory, at the shipped size and at scale.
+
+What each figure measures:
+- model load: the encoder's load time, apart from any query;
+- raw encoder: chunks/s of `encode_documents` alone on synthetic chunks;
+- ingestion: chunks/s of the whole pipeline (hash, load, clean, chunk, encode, Chroma,
+  SQLite, tokens) on the same kind of chunks; its ratio to the raw encoder is the
+  pipeline's overhead;
+- search / ask latency p50/p95/p99 after warm-up, measured in a fresh process per size,
+  whose peak RSS is reported too;
+- unchanged re-ingest: `ingest` over 10,000 already-indexed documents.
+
+Scale points (10k, 100k chunks) add synthetic project documents. Encoding 100,000
+chunks with the 4-bit CPU encoder would take over an hour on 2 cores, so their vectors
+come from a pool of really encoded synthetic chunks, each reused vector slightly
+perturbed; the chunk texts, tokens and metadata are all distinct. Search cost depends on
+the number of vectors, not on where they came from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evaluations.synthetic import QUERIES, generate_documents, write_documents
+
+CHUNKS_PER_SYNTHETIC_DOC = 4
+
+
+def percentiles(samples: Sequence[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+
+    def pick(fraction: float) -> float:
+        return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+    return {"p50": pick(0.50), "p95": pick(0.95), "p99": pick(0.99), "n": len(ordered)}
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_encoder(model: str, sample_docs: int) -> dict[str, Any]:
+    """Model load time and raw encoder throughput on synthetic chunk texts."""
+    from knowledge.manifest import DocumentInfo
+    from retrieval.chunking import chunk_document
+    from retrieval.embeddings import load_encoder
+
+    started = time.perf_counter()
+    encoder = load_encoder(model)
+    load_ms = (time.perf_counter() - started) * 1000
+    texts = []
+    for document in generate_documents(sample_docs, seed=7):
+        info = DocumentInfo(doc_id=document.name, path=Path(document.name), title=document.name)
+        texts += [chunk.embedding_text() for chunk in chunk_document(info, document.text)]
+    encoder.encode_documents(texts[:8])  # warm-up
+    started = time.perf_counter()
+    encoder.encode_documents(texts)
+    seconds = time.perf_counter() - started
+    return {"model": model, "load_ms": load_ms, "chunks": len(texts),
+            "chunks_per_s": len(texts) / seconds}
+
+
+def measure_ingestion(model: str, workdir: Path, sample_docs: int) -> dict[str, Any]:
+    """Pipeline throughput on fresh synthetic files (seed differs from the encoder's)."""
+    from retrieval.index import KnowledgeIndex
+    from retrieval.ingestion import discover, ingest, root_for
+
+    folder = workdir / "ingest-sample"
+    write_documents(folder, sample_docs, seed=7)
+    index = KnowledgeIndex(workdir / "ingest-home", encoder_spec=model, chroma_url="")
+    index.encoder.encode_documents(["échauffement"])  # model load is reported apart
+    index.vectors.count()  # so is opening the store
+    documents, _ = discover([folder])
+    report = ingest(index, documents, root=root_for([folder]))
+    return {"documents": len(documents), "chunks": report.chunks_indexed,
+            "seconds": report.seconds, "chunks_per_s": report.chunks_indexed / report.seconds}
+
+
+def build_scale_home(
+    home: Path, model: str, total_chunks: int, workdir: Path, pool_size: int,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """A data folder with the shipped base plus synthetic documents up to `total_chunks`.
+
+    The first 10,000 synthetic documents (when there are that many) go in their own folder
+    so the unchanged re-ingest of 10,000 documents can be timed on it.
+    """
+    from bot.assistant import Assistant
+    from retrieval.index import KnowledgeIndex
+
+    index = KnowledgeIndex(home, encoder_spec=model, chroma_url="")
+    Assistant(index).ingest()
+    documents_needed = max(0, (total_chunks - index.store.chunk_count()) // 4)
+    first = min(documents_needed, 10_000)
+    folders = [(workdir / f"scale-{total_chunks}-a", first, 11)]
+    if documents_needed > first:
+        folders.append((workdir / f"scale-{total_chunks}-b", documents_needed - first, 13))
+    pool = _vector_pool(index, pool_size)
+    started = time.perf_counter()
+    for folder, count, seed in folders:
+        log(f"  {count} documents synthétiques dans {folder.name}…")
+        paths = write_documents(folder, count, seed=seed)
+        _bulk_register(index, folder, paths, pool)
+    return {"chunks": index.store.chunk_count(), "build_s": time.perf_counter() - started,
+            "reingest_folder": str(folders[0][0]), "reingest_documents": first}
+
+
+def _vector_pool(index: Any, size: int) -> np.ndarray:
+    from knowledge.manifest import DocumentInfo
+    from retrieval.chunking import chunk_document
+
+    texts: list[str] = []
+    for document in generate_documents(max(1, size // 4) + 1, seed=99):
+        info = DocumentInfo(doc_id=document.name, path=Path(document.name), title=document.name)
+        texts += [chunk.embedding_text() for chunk in chunk_document(info, document.text)]
+    return index.encoder.encode_documents(texts[:size])
+
+
+def _bulk_register(index: Any, folder: Path, paths: Sequence[Path], pool: np.ndarray) -> None:
+    """Index files exactly as `ingest` does, with pooled vectors instead of encoding."""
+    from knowledge.loaders import load_document
+    from retrieval.chunking import chunk_document
+    from retrieval.ingestion import _record, content_hash, discover, root_for
+
+    rng = np.random.default_rng(5)
+    documents, _ = discover([folder])
+    root = root_for([folder])
+    for position, info in enumerate(documents):
+        chunks = chunk_document(info, load_document(info.path).text)
+        picks = pool[(np.arange(len(chunks)) + position * 7) % len(pool)]
+        noisy = picks + rng.normal(0, 0.01, picks.shape).astype(np.float32)
+        noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+        record = _record(info, content_hash(info, index), root, len(chunks))
+        index.put_document(record, chunks, noisy)
+    del paths
+
+
+def measure_reingest(home: Path, model: str, folder: Path) -> dict[str, Any]:
+    from retrieval.index import KnowledgeIndex
+    from retrieval.ingestion import discover, ingest, root_for
+
+    index = KnowledgeIndex(home, encoder_spec=model, chroma_url="")
+    started = time.perf_counter()
+    documents, _ = discover([folder])
+    report = ingest(index, documents, root=root_for([folder]))
+    seconds = time.perf_counter() - started
+    assert not report.changed, "the re-ingest found changes"
+    return {"documents": len(report.unchanged), "seconds": seconds}
+
+
+def measure_latency(home: Path, model: str, rounds: int) -> dict[str, Any]:
+    """Run in a fresh process: load, warm up, then time search and ask."""
+    from bot.assistant import Assistant
+    from retrieval.index import KnowledgeIndex
+
+    started = time.perf_counter()
+    index = KnowledgeIndex(home, encoder_spec=model, chroma_url="")
+    assistant = Assistant(index)
+    index.encoder.encode_query("échauffement")
+    load_ms = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    for query in QUERIES:  # warm-up: lexical index load or build, Chroma segments, caches
+        assistant.ask(query)
+    warmup_ms = (time.perf_counter() - started) * 1000
+    search_ms: list[float] = []
+    ask_ms: list[float] = []
+    for _ in range(rounds):
+        for query in QUERIES:
+            started = time.perf_counter()
+            assistant.search(query, k=10)
+            search_ms.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            assistant.ask(query)
+            ask_ms.append((time.perf_counter() - started) * 1000)
+    return {"chunks": index.store.chunk_count(), "load_ms": load_ms, "warmup_ms": warmup_ms,
+            "search_ms": percentiles(search_ms), "ask_ms": percentiles(ask_ms),
+            "peak_rss_mb": peak_rss_mb()}
+
+
+def _latency_in_subprocess(home: Path, model: str, rounds: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "evaluations.bench", "latency", str(home), model, str(rounds)],
+        capture_output=True, text=True, check=True,
+        env={**os.environ, "ALLIANCES_CHROMA_URL": ""},
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_bench(
+    model: str, sizes: Sequence[int], workdir: Path, rounds: int = 5, sample_docs: int = 64,
+    pool_size: int = 512, log: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    """Every measurement; `sizes` are chunk counts beyond the shipped base (0 = shipped)."""
+    log("encodeur brut…")
+    report: dict[str, Any] = {"machine": _machine(), "model": model}
+    report["encoder"] = measure_encoder(model, sample_docs)
+    log("ingestion…")
+    report["ingestion"] = measure_ingestion(model, workdir, sample_docs)
+    report["ingestion"]["ratio_to_encoder"] = (
+        report["ingestion"]["chunks_per_s"] / report["encoder"]["chunks_per_s"]
+    )
+    report["sizes"] = []
+    for size in sizes:
+        home = workdir / f"home-{size}"
+        log(f"base de {size or 'taille livrée'} passages…")
+        built = build_scale_home(home, model, size, workdir, pool_size, log)
+        entry = {"target_chunks": size, **built}
+        if built["reingest_documents"] >= 10_000:
+            log("  ré-ingestion inchangée de 10 000 documents…")
+            entry["reingest_unchanged"] = measure_reingest(
+                home, model, Path(built["reingest_folder"])
+            )
+        log("  latences (processus neuf)…")
+        entry["latency"] = _latency_in_subprocess(home, model, rounds)
+        report["sizes"].append(entry)
+    return report
+
+
+def _machine() -> dict[str, Any]:
+    import platform
+
+    return {"cpus": os.cpu_count(), "python": platform.python_version(),
+            "platform": platform.platform(), "processor": platform.machine()}
+
+
+def format_bench(report: dict[str, Any]) -> str:
+    encoder, ingestion = report["encoder"], report["ingestion"]
+    lines = [
+        f"Machine : {report['machine']['cpus']} cœurs, {report['machine']['platform']}; "
+        f"modèle {report['model']}",
+        f"Chargement du modèle : {encoder['load_ms']:.0f} ms",
+        f"Encodeur brut : {encoder['chunks_per_s']:.1f} passages/s ({encoder['chunks']} passages)",
+        f"Ingestion complète : {ingestion['chunks_per_s']:.1f} passages/s "
+        f"({ingestion['ratio_to_encoder']:.0%} de l'encodeur brut)",
+        "",
+        "| passages | search p50 | p95 | p99 | ask p50 | p95 | p99 | pic mémoire | "
+        "ré-ingestion 10 000 docs inchangés |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for entry in report["sizes"]:
+        latency = entry["latency"]
+        search, ask = latency["search_ms"], latency["ask_ms"]
+        reingest = entry.get("reingest_unchanged")
+        lines.append(
+            f"| {latency['chunks']:,} | {search['p50']:.1f} ms | {search['p95']:.1f} | "
+            f"{search['p99']:.1f} | {ask['p50']:.1f} ms | {ask['p95']:.1f} | {ask['p99']:.1f} | "
+            f"{latency['peak_rss_mb']:.0f} Mo | "
+            + (f"{reingest['seconds']:.2f} s" if reingest else "—") + " |"
+        )
+    return "\n".join(lines).replace(",", " ")
+
+
+if __name__ == "__main__":  # the latency probe, run in a fresh process by run_bench
+    if len(sys.argv) == 5 and sys.argv[1] == "latency":
+        result = measure_latency(Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+        print(json.dumps(result))

@@ -1,0 +1,111 @@
+"""Money amounts written the French (Québec) way: "13,7 M$", "12 500 $", "40 000,50 $".
+
+`parse_amount` reads one amount as a table cell holds it; `find_amounts` finds the amounts
+a sentence quotes. Both return dollars as `Decimal`, exact to the cent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+# Spaces that separate groups of thousands: plain, no-break, narrow no-break, thin.
+_GROUP_SPACES = " \u00a0\u202f\u2009"
+_MINUS_SIGNS = "-\u2212\u2013\u2014"
+# "sans objet", "non disponible", "non applicable" and a lone dash mean: no amount.
+_NO_AMOUNT = re.compile(
+    r"^(?:s\.?\s*o\.?|sans\s+objet|n\.?\s*[/.]?\s*[da]\.?|non\s+(?:disponible|applicable)"
+    r"|[-\u2212\u2013\u2014]*)$",
+    re.IGNORECASE,
+)
+_SEP = "[ \u00a0\u202f\u2009]"
+_NUMBER = rf"(?P<integer>\d{{1,3}}(?:{_SEP}\d{{3}})+|\d+)(?:[,.](?P<decimals>\d+))?"
+_SCALE = r"(?P<scale>milliards?|millions?|mille|Md|k|M|G)"
+_CURRENCY = r"(?P<currency>\$|dollars?|de\s+dollars)"
+_AMOUNT = re.compile(
+    rf"^(?P<sign>[{_MINUS_SIGNS}]\s*)?{_NUMBER}\s*(?:{_SCALE}\s*)?{_CURRENCY}?$",
+    re.IGNORECASE,
+)
+# In running text an amount needs its currency, so that "2,5 Mo" or "2 300 résidents" are
+# not read as money.
+_AMOUNT_IN_TEXT = re.compile(
+    rf"(?<![\w,.]){_NUMBER}\s*(?:{_SCALE}\s*)?(?P<currency>\$|de\s+dollars|dollars?\b)",
+    re.IGNORECASE,
+)
+_SCALES = {
+    "k": Decimal(1_000),
+    "mille": Decimal(1_000),
+    "m": Decimal(1_000_000),
+    "million": Decimal(1_000_000),
+    "millions": Decimal(1_000_000),
+    "g": Decimal(1_000_000_000),
+    "md": Decimal(1_000_000_000),
+    "milliard": Decimal(1_000_000_000),
+    "milliards": Decimal(1_000_000_000),
+}
+_CENT_DIGITS = 2
+
+
+@dataclass(frozen=True)
+class AmountMatch:
+    """An amount found in running text: where it is, as written, and its value in dollars."""
+
+    start: int
+    end: int
+    text: str
+    dollars: Decimal
+
+
+def _normalize_spaces(text: str) -> str:
+    for space in _GROUP_SPACES:
+        text = text.replace(space, " ")
+    return re.sub(r" +", " ", text).strip()
+
+
+def _value(integer: str, decimals: str | None, scale: str | None) -> Decimal:
+    """Dollars for the parts of a matched amount; raises ValueError when ambiguous."""
+    multiplier = _SCALES[scale.lower().rstrip("$")] if scale else Decimal(1)
+    if decimals is not None and multiplier == 1 and len(decimals) > _CENT_DIGITS:
+        # "12,500 $" is English grouping or a typo; a French amount has at most cents.
+        raise ValueError(f"montant ambigu : plus de deux décimales ({integer},{decimals})")
+    number = Decimal(integer.replace(" ", "") + (f".{decimals}" if decimals else ""))
+    value = number * multiplier
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value
+
+
+def is_no_amount(text: str) -> bool:
+    """Whether a cell says there is no amount: "s. o.", "sans objet", "n. d.", "—", empty."""
+    return bool(_NO_AMOUNT.match(_normalize_spaces(text)))
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """Dollars for an amount as written ("13,7 M$" -> 13700000), None for "s. o." or empty.
+
+    Accepts thousands separated by spaces (any kind), a decimal comma (or point), the
+    scales k / M / G / Md / millions / milliards and "$" / "dollars" (or no currency).
+    Raises ValueError for anything else, including negative amounts.
+    """
+    cleaned = _normalize_spaces(text)
+    if is_no_amount(cleaned):
+        return None
+    match = _AMOUNT.match(cleaned)
+    if match is None:
+        raise ValueError(f"montant illisible : « {text} »")
+    if match.group("sign"):
+        raise ValueError(f"montant négatif : « {text} »")
+    return _value(match.group("integer"), match.group("decimals"), match.group("scale"))
+
+
+def find_amounts(text: str) -> Iterator[AmountMatch]:
+    """The money amounts quoted in a sentence, in order (each needs "$" or "dollars")."""
+    for match in _AMOUNT_IN_TEXT.finditer(text):
+        integer = _normalize_spaces(match.group("integer"))
+        try:
+            dollars = _value(integer, match.group("decimals"), match.group("scale"))
+        except ValueError:
+            continue
+        yield AmountMatch(match.start(), match.end(), match.group(0), dollars)

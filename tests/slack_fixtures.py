@@ -1,0 +1,91 @@
+"""Fixtures for the Slack tests, loaded by them with `pytest_plugins = ["slack_fixtures"]`.
+
+- `slack_standin`: the Slack Web API stand-in on 127.0.0.1, for the session;
+- `start_server`: starts `alliances serve`'s web application in this process (127.0.0.1,
+  ephemeral port) with an injected assistant, stopped after the test;
+- `real_serve`: a real `python -m bot.cli serve` process with the real Assistant over a copy of
+  the ingested data folder (`shipped_home` from tests/conftest.py), pointed at its own stand-in.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from standins.servers import (
+    ADMIN,
+    FakeAssistant,
+    InProcessServer,
+    RunningSlackApp,
+    SubprocessServer,
+    server_environment,
+    wait_until_ready,
+)
+from standins.slack_api import SlackSender, SlackStandIn
+
+from bot.server import create_app
+from bot.settings import load_settings
+
+# --- fixtures -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def slack_standin() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture()
+def start_server(
+    slack_standin: SlackStandIn, tmp_path: Path
+) -> Iterator[Callable[..., RunningSlackApp]]:
+    """Start the server in-process with an injected assistant; stopped after the test."""
+    started: list[InProcessServer] = []
+
+    def start(
+        assistant: Any = None,
+        *,
+        admins: str = ADMIN,
+        streaming: bool = True,
+        home: Path | None = None,
+        wait_ready: bool = True,
+        socket_mode: bool = False,
+    ) -> RunningSlackApp:
+        home = home or tmp_path / f"home{len(started)}"
+        environ = server_environment(
+            slack_standin, home, admins=admins, streaming=streaming, socket_mode=socket_mode
+        )
+        fake = assistant if assistant is not None else FakeAssistant()
+        web_app = create_app(
+            load_settings(environ), assistant_factory=lambda: fake, socket_mode=socket_mode
+        )
+        server = InProcessServer(web_app).start()
+        started.append(server)
+        if wait_ready:
+            wait_until_ready(server.url, 30)
+        sender = SlackSender(server.events_url, slack_standin)
+        return RunningSlackApp(server, slack_standin, sender, home)
+
+    yield start
+    slack_standin.reset_failures()
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def real_serve(
+    tmp_path_factory: pytest.TempPathFactory, shipped_home: Path
+) -> Iterator[RunningSlackApp]:
+    """A real `alliances serve` process with the real Assistant over an ingested data folder."""
+    home = tmp_path_factory.mktemp("serve-home") / "home"
+    shutil.copytree(shipped_home, home)
+    with SlackStandIn() as standin:
+        environ = server_environment(standin, home)
+        server = SubprocessServer(environ, home.parent / "serve.log").start()
+        try:
+            yield RunningSlackApp(server, standin, SlackSender(server.events_url, standin), home)
+        finally:
+            server.stop()

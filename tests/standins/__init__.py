@@ -1,0 +1,1 @@
+"""Local stand-ins for the outside services the chat doors talk to (Slack now, Teams later)."""
