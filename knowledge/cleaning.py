@@ -181,11 +181,13 @@ class _Renderer:
             self.prefix = "#" * min(_HEADINGS[name], 3) + " "
             self.visit_children(node)
             self.flush()
+            self.prefix = ""
         elif name == "li":
             self.flush()
             self.prefix = "- "
             self.visit_children(node)
             self.flush()
+            self.prefix = ""
         elif name in ("ul", "ol") and node.find("li") is None:
             self.flush()
             self._inline_list(node)
