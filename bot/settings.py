@@ -91,12 +91,109 @@ class SlackSettings:
             )
 
 
+# --- Microsoft Teams (issue 7) -----------------------------------------------------------------
+# The names the Microsoft 365 Agents SDK reads (`load_configuration_from_env`), so that one
+# environment serves the SDK's samples and tools as well as `alliances serve`.
+TEAMS_CLIENT_ID_ENV = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID"
+TEAMS_CLIENT_SECRET_ENV = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET"
+TEAMS_TENANT_ID_ENV = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID"
+TEAMS_AUTHORITY_ENV = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__AUTHORITY"
+TEAMS_ALLOW_ANONYMOUS_ENV = "ALLIANCES_TEAMS_ALLOW_ANONYMOUS"
+TEAMS_OPENID_METADATA_ENV = "ALLIANCES_TEAMS_OPENID_METADATA_URL"
+
+
+@dataclass(frozen=True)
+class TeamsSettings:
+    """What the Teams door needs (see docs/teams.md).
+
+    - `app_id` / `app_password` / `tenant_id`: the Azure Bot's Microsoft Entra app registration
+      (`…CLIENTID`, `…CLIENTSECRET`, `…TENANTID` above). With them, every request to
+      /api/messages must carry a valid Bot Framework token (the SDK's JWT validation) and the
+      replies are sent with a token from `authority` (default
+      `https://login.microsoftonline.com/<tenant>`).
+    - `allow_anonymous`: no credentials at all and `ALLIANCES_TEAMS_ALLOW_ANONYMOUS=1`: requests
+      without a token are accepted (local testing with the Agents Playground); never both.
+    - `openid_metadata_url`: where the signing keys of incoming tokens are read, instead of the
+      Bot Framework's own OpenID configuration (test stand-ins, sovereign clouds).
+    """
+
+    app_id: str | None = None
+    app_password: str | None = field(default=None, repr=False)
+    tenant_id: str | None = None
+    authority: str | None = None
+    allow_anonymous: bool = False
+    openid_metadata_url: str | None = None
+
+    @property
+    def authenticated(self) -> bool:
+        return self.app_id is not None
+
+
+def _teams_settings(env: Mapping[str, str]) -> TeamsSettings | None:
+    app_id = env.get(TEAMS_CLIENT_ID_ENV, "").strip() or None
+    password = env.get(TEAMS_CLIENT_SECRET_ENV, "").strip() or None
+    tenant = env.get(TEAMS_TENANT_ID_ENV, "").strip() or None
+    authority = env.get(TEAMS_AUTHORITY_ENV, "").strip().rstrip("/") or None
+    metadata = env.get(TEAMS_OPENID_METADATA_ENV, "").strip() or None
+    raw_flag = env.get(TEAMS_ALLOW_ANONYMOUS_ENV, "").strip().lower()
+    if raw_flag not in ("", "0", "1", "true", "false", "oui", "non", "yes", "no"):
+        raise SettingsError(f"{TEAMS_ALLOW_ANONYMOUS_ENV} doit valoir 1 ou 0, pas « {raw_flag} ».")
+    anonymous = raw_flag in ("1", "true", "oui", "yes")
+    for name, url in ((TEAMS_AUTHORITY_ENV, authority), (TEAMS_OPENID_METADATA_ENV, metadata)):
+        parts = urlsplit(url or "")
+        if url and (parts.scheme not in ("http", "https") or not parts.netloc):
+            raise SettingsError(f"{name} invalide : « {url} ». Attendu une adresse http(s).")
+    if app_id is None:
+        if password or tenant:
+            raise SettingsError(
+                f"{TEAMS_CLIENT_ID_ENV} manque : copiez l'« ID d'application (client) » Microsoft "
+                "de la ressource Azure Bot (page « Configuration ») dans cette variable."
+            )
+        if not anonymous:
+            return None  # Teams is not configured: the Teams door stays closed.
+        return TeamsSettings(allow_anonymous=True, openid_metadata_url=metadata)
+    if anonymous:
+        raise SettingsError(
+            f"{TEAMS_ALLOW_ANONYMOUS_ENV}=1 est refusé quand {TEAMS_CLIENT_ID_ENV} est défini : "
+            "l'accès anonyme ne sert qu'aux essais locaux, sans identifiants. Retirez l'une des "
+            "deux variables."
+        )
+    if not _GUID.match(app_id):
+        raise SettingsError(
+            f"{TEAMS_CLIENT_ID_ENV} doit être un GUID (ex. 00000000-0000-0000-0000-000000000000) : "
+            "l'« ID d'application (client) » de l'inscription Microsoft Entra du bot."
+        )
+    if not password:
+        raise SettingsError(
+            f"{TEAMS_CLIENT_SECRET_ENV} manque : créez un secret client (« Certificats et "
+            "secrets ») pour l'inscription Microsoft Entra du bot et copiez sa valeur ici."
+        )
+    if not tenant or not _GUID.match(tenant):
+        raise SettingsError(
+            f"{TEAMS_TENANT_ID_ENV} manque ou n'est pas un GUID : copiez l'« ID de l'annuaire "
+            "(locataire) » de la page « Vue d'ensemble » de l'inscription Microsoft Entra du bot."
+        )
+    if _has_space(password):
+        raise SettingsError(f"{TEAMS_CLIENT_SECRET_ENV} contient des espaces : recopiez-le.")
+    return TeamsSettings(
+        app_id=app_id,
+        app_password=password,
+        tenant_id=tenant,
+        authority=authority,
+        openid_metadata_url=metadata,
+    )
+
+
+# --- end of Microsoft Teams ------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything `alliances serve` reads from its environment."""
 
     home: Path
     slack: SlackSettings | None = None
+    teams: TeamsSettings | None = None  # issue 7
     admins: frozenset[str] = field(default_factory=frozenset)
     config_file: Path | None = None
 
@@ -118,6 +215,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         home=home,
         slack=_slack_settings(env, config, config_file),
+        teams=_teams_settings(env),  # issue 7
         admins=admins,
         config_file=config_file,
     )

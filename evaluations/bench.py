@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -41,7 +40,7 @@ def percentiles(samples: Sequence[float]) -> dict[str, float]:
     ordered = sorted(samples)
 
     def pick(fraction: float) -> float:
-        return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
     return {"p50": pick(0.50), "p95": pick(0.95), "p99": pick(0.99), "n": len(ordered)}
 

@@ -1120,7 +1120,8 @@ def clean_text(raw: str, kind_hint: str | None = None, *, title: str | None = No
     text = normalize_whitespace(join_continuation_lines(text))
     text = collapse_blank_lines(text)
     # Structure may set side by side two lines that belong together (a slide's body).
-    text = normalize_whitespace(join_continuation_lines(structure(text, kind)))
+    text = remove_page_furniture(structure(text, kind))  # a split may isolate "Slides:"
+    text = normalize_whitespace(join_continuation_lines(text))
     text = label_source_url(text)
     lines = text.split("\n")
     if title and title.strip() and not any(line.startswith("# ") for line in lines):
