@@ -94,6 +94,11 @@ class ChatRequest:
     when the platform cannot give them, then the core uses the turns it remembered itself.
     `private`: the reply is shown to the asker only (slash command) and is not remembered as
     a turn of the conversation.
+    `request_id`: what identifies this request on its platform (Slack trigger id, Teams
+    activity id), prefixed with the platform; a command that writes uses it as its
+    idempotency key, so a redelivered request never writes twice.
+    `user_name`: the user's display name when the platform gives it (shown as the author
+    of project updates).
     """
 
     text: str
@@ -102,6 +107,8 @@ class ChatRequest:
     history: tuple[ChatTurn, ...] | None = None
     private: bool = False
     surface: str = "message"  # how it arrived: "mention", "message", "command", "assistant"
+    request_id: str | None = None
+    user_name: str | None = None
 
 
 # --- what goes back -----------------------------------------------------------------------
@@ -537,6 +544,9 @@ class ChatService:
     # rather than during it (the first answer would otherwise take seconds more).
     warm_up_question: str | None = WARM_UP_QUESTION
     core: ChatCore = field(init=False)
+    # Services behind registered commands that the doors need too, by name (the project
+    # commands under "projects": Slack's modal and buttons, Teams' cards call them).
+    extensions: dict[str, Any] = field(init=False, default_factory=dict)
     status: ServiceStatus = field(init=False, default="starting")
     error: str | None = field(init=False, default=None)
 

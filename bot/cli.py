@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=os.environ.get("ALLIANCES_HOST", "0.0.0.0"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     serve.add_argument("--socket-mode", action="store_true", help="Slack Socket Mode")
+
+    teams = commands.add_parser("teams-package", help="paquet de l'application Teams (zip)")
+    teams.add_argument("--out", type=Path, default=Path("alliances-teams.zip"))
+    teams.add_argument("--app-id", help="ID d'application Microsoft du bot (défaut : …CLIENTID)")
+    teams.add_argument("--base-url", default="https://alliances.example.org",
+                       help="site https de l'organisme (pages développeur, confidentialité)")
     return parser
 
 
@@ -85,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {
         "ingest": _ingest, "ask": _ask, "search": _search, "chat": _chat, "serve": _serve,
-        "eval": _eval, "bench": _bench,
+        "eval": _eval, "bench": _bench, "teams-package": _teams_package,
     }
     try:
         return handlers[args.command](args)
@@ -261,6 +267,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     serve(args.host, args.port, socket_mode=args.socket_mode)
     return 0
+
+
+def _teams_package(args: argparse.Namespace) -> int:
+    from bot.teams.package import run
+
+    return run(args)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ Routes:
                         absent in Socket Mode, where the Slack door connects out instead;
 - `GET  /healthz`       200 {"status": "ready"} once the shipped knowledge base is ingested,
                         503 {"status": "starting" | "error"} before that or when it failed;
-- `POST /api/messages`  Microsoft Teams (added by the Teams issue, see `_mount_doors`).
+- `POST /api/messages`  Microsoft Teams (Agents SDK, JWT-authenticated; bot/teams/).
 
 On an empty data folder the server starts at once (Slack gets its acknowledgements), ingests
 the knowledge base in the background and answers questions as soon as it is ready.
@@ -95,19 +95,22 @@ def _mount_doors(
         raise SettingsError("--socket-mode demande SLACK_BOT_TOKEN et SLACK_APP_TOKEN.")
 
     # --- Microsoft Teams (issue 7) -----------------------------------------------------------
-    # The Teams door mounts `POST /api/messages` here, on the same aiohttp application
-    # (Microsoft 365 Agents SDK, `microsoft_agents.hosting.aiohttp`), reusing `chat` (the
-    # same ChatService and ChatCore, hence the same answers, commands and feedback) and
-    # `state` (platform="teams" rows), e.g.:
-    #     if settings.teams is not None:
-    #         TeamsDoor(settings.teams, chat, state).mount(web_app)
-    #         doors.append("teams")
+    # `POST /api/messages` on the same aiohttp application (Microsoft 365 Agents SDK), reusing
+    # `chat` (the same ChatService and ChatCore: answers, commands, feedback) and `state`
+    # (platform="teams" rows); the door is then `web_app[bot.teams.TEAMS_DOOR]`.
+    if settings.teams is not None:
+        from bot.teams import TeamsDoor  # imported here: the SDK is slow to import
+
+        TeamsDoor(settings.teams, chat, state).mount(web_app)
+        doors.append("teams" if settings.teams.authenticated else "teams-anonymous")
     # ------------------------------------------------------------------------------------------
 
     if not doors:
         raise SettingsError(
             "Aucune plateforme de discussion n'est configurée : définissez SLACK_BOT_TOKEN et "
-            "SLACK_SIGNING_SECRET (voir « Installer dans Slack » dans le README)."
+            "SLACK_SIGNING_SECRET (voir « Installer dans Slack » dans le README), ou les "
+            "identifiants Teams CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID, …CLIENTSECRET "
+            "et …TENANTID (voir « Installer dans Teams »)."
         )
     return doors
 

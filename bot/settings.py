@@ -8,6 +8,8 @@ Environment (wins over the file):
 - `SLACK_API_URL`         Web API base URL; Slack's own by default; GovSlack deployments and the
                           tests set it (`https://slack-gov.com/api/`, `http://127.0.0.1:P/api/`);
 - `ALLIANCES_ADMINS`      comma-separated user ids allowed to change channel settings;
+- `ALLIANCES_EDITORS`     comma-separated user ids, or Slack user group ids (S…), allowed to
+                          create and update projects (`/projet`); nobody when unset;
 - `ALLIANCES_CONFIG`      a TOML config file (default: `$ALLIANCES_HOME/config.toml` if present);
 - `ALLIANCES_HOME`        the data folder (index, state database).
 
@@ -15,6 +17,7 @@ Config file (TOML), every key optional:
 
 ```toml
 admins = ["U012AB3CD", "U045EF6GH"]   # added to ALLIANCES_ADMINS
+editors = ["U012AB3CD", "S0614TZR7"]  # added to ALLIANCES_EDITORS (users, Slack user groups)
 
 [slack]
 api_url = "https://slack-gov.com/api/"
@@ -196,6 +199,9 @@ class Settings:
     teams: TeamsSettings | None = None  # issue 7
     admins: frozenset[str] = field(default_factory=frozenset)
     config_file: Path | None = None
+    # Who may create and update projects (issue 5): user ids, and Slack user groups.
+    editors: frozenset[str] = field(default_factory=frozenset)
+    editor_groups: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def state_path(self) -> Path:
@@ -218,6 +224,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         teams=_teams_settings(env),  # issue 7
         admins=admins,
         config_file=config_file,
+        **_editor_ids(env, config, config_file),  # issue 5
     )
 
 
@@ -330,3 +337,44 @@ def is_user_id(value: str) -> bool:
 
 def _has_space(value: str) -> bool:
     return any(ch.isspace() for ch in value)
+
+
+# --- project editors (issue 5) ---------------------------------------------------------------
+
+_SLACK_USER_GROUP = re.compile(r"^S[A-Z0-9]{2,}$")
+
+
+def _editor_ids(
+    env: Mapping[str, str], config: dict[str, Any], config_file: Path | None
+) -> dict[str, frozenset[str]]:
+    """ALLIANCES_EDITORS and the config file's `editors`: user ids, and Slack user group ids
+    (S…: in Slack, the group's page, ⋮, « Copier l'ID du groupe »)."""
+    value = config.get("editors", [])
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise SettingsError(
+            f"{config_file} : « editors » doit être une liste d'identifiants, "
+            'par exemple editors = ["U012AB3CD", "S0614TZR7"].'
+        )
+    users: set[str] = set()
+    groups: set[str] = set()
+    for raw, source in (
+        (env.get("ALLIANCES_EDITORS", ""), "ALLIANCES_EDITORS"),
+        (",".join(value), f"{config_file} (editors)"),
+    ):
+        for item in raw.split(","):
+            identifier = item.strip()
+            if not identifier:
+                continue
+            if _SLACK_USER_GROUP.match(identifier):
+                groups.add(identifier)
+            elif is_user_id(identifier):
+                users.add(identifier)
+            else:
+                raise SettingsError(
+                    f"{source} : « {identifier} » n'est ni un identifiant d'utilisateur "
+                    "(U012AB3CD : profil, ⋮, « Copier l'ID du membre ») ni un identifiant de "
+                    "groupe d'utilisateurs Slack (S0614TZR7) ; séparez-les par des virgules."
+                )
+    return {"editors": frozenset(users), "editor_groups": frozenset(groups)}

@@ -364,6 +364,9 @@ def unescape_markdown(text: str) -> str:
 
 
 def _pipe_table_lines(rows: list[str]) -> list[str]:
+    """A pipe table (it has a `|---|` delimiter row) to field lines; other `|` lines stay."""
+    if not any(_TABLE_SEPARATOR.match(row) for row in rows):
+        return rows
     cells = [
         [cell.strip() for cell in row.strip().strip("|").split("|")]
         for row in rows
@@ -411,7 +414,7 @@ def is_form_label(cell: str) -> bool:
 
 
 def form_rows_to_fields(text: str) -> str:
-    """Tab-separated form rows to one `LABEL : value` line per field; other tabs to ` | `.
+    """Tab-separated form rows to one `LABEL : value` line per field; other tabs to ` ; `.
 
     `TITRE DE LA MESURE<TAB>Créer…<TAB>N° DE LA MESURE<TAB>1.1` becomes two lines. The cell
     right after a label is its value (whatever its case); later non-label cells extend it.
@@ -427,7 +430,7 @@ def form_rows_to_fields(text: str) -> str:
         if cells and is_form_label(cells[0]):
             out.extend(_form_fields(cells))
         else:
-            out.append(" | ".join(cell for cell in cells if cell))
+            out.append(" ; ".join(cell for cell in cells if cell))
     return "\n".join(out)
 
 

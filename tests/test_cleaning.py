@@ -119,7 +119,7 @@ def test_tab_separated_form_row_gives_one_field_per_label() -> None:
 
 
 def test_tabs_outside_a_form_become_separators() -> None:
-    assert form_rows_to_fields("\tNom\tMontant") == "Nom | Montant"
+    assert form_rows_to_fields("\tNom\tMontant") == "Nom ; Montant"
 
 
 def test_year_fields_on_one_line_are_split_and_empty_values_kept() -> None:

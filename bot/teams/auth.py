@@ -213,7 +213,7 @@ class _Credential:
 
 def jwks_uri_from_metadata(metadata_url: str, timeout_s: float = 10.0) -> str:
     """The `jwks_uri` of an OpenID configuration document."""
-    with urllib.request.urlopen(metadata_url, timeout=timeout_s) as response:  # noqa: S310
+    with urllib.request.urlopen(metadata_url, timeout=timeout_s) as response:
         document = json.loads(response.read())
     jwks_uri = document.get("jwks_uri")
     if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("http://", "https://")):

@@ -60,8 +60,9 @@ def card_markdown(text: str) -> str:
 
 def teams_markdown(text: str) -> str:
     """A notice written for Slack's mrkdwn (`*bold*`, `` `code` ``) as Teams markdown:
-    `**bold**`; `<`, `>` and `&` escaped (Teams would read them as HTML); line breaks doubled."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    `**bold**`; `<…>` placeholders as `‹…›` (Teams would take them for HTML tags, even in
+    code spans, where entities are not decoded either); line breaks doubled."""
+    text = text.replace("<", "‹").replace(">", "›")
     text = re.sub(r"(?<![*\w])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![*\w])", r"**\1**", text)
     return re.sub(r"\n+", "\n\n", text)  # Teams joins single line breaks
 
@@ -164,11 +165,11 @@ def answer_tail(reply: AnswerReply) -> list[Element]:
     answer = reply.answer
     elements: list[Element] = []
     if answer.citations:
-        elements.append(
-            text_block("**Sources**", separator=True, spacing="Medium", size="Small")
-        )
+        elements.append(text_block("**Sources**", separator=True, spacing="Medium", size="Small"))
         for number, citation in enumerate(answer.citations, 1):
-            elements.append(text_block(citation_line(number, citation), size="Small", spacing="None"))
+            elements.append(
+                text_block(citation_line(number, citation), size="Small", spacing="None")
+            )
     filters = filters_text(answer, reply.channel_region)
     if filters:
         elements.append(text_block(filters, isSubtle=True, size="Small"))
@@ -180,7 +181,10 @@ def answer_cards(reply: AnswerReply, limit: int = CARD_BYTES_LIMIT) -> list[Card
     last card carries the sources, the filters and the 👍/👎 buttons."""
     tail = answer_tail(reply)
     actions = feedback_actions(reply.answer_id)
-    blocks = [text_block(piece) for piece in split_text(card_markdown(reply.answer.text), TEXT_BLOCK_LIMIT)]
+    blocks = [
+        text_block(piece)
+        for piece in split_text(card_markdown(reply.answer.text), TEXT_BLOCK_LIMIT)
+    ]
     if not blocks:
         blocks = [text_block("(réponse vide)")]
     cards: list[Card] = []
@@ -207,9 +211,7 @@ def comment_card(answer_id: str) -> Card:
     """Asked after a 👎: an optional comment on what was wrong (Slack opens a modal)."""
     return adaptive_card(
         [
-            text_block(
-                "Merci, votre 👎 est enregistré. Qu'est-ce qui n'allait pas ? (facultatif)"
-            ),
+            text_block("Merci, votre 👎 est enregistré. Qu'est-ce qui n'allait pas ? (facultatif)"),
             {
                 "type": "Input.Text",
                 "id": COMMENT_INPUT_ID,

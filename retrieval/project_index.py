@@ -1,0 +1,215 @@
+"""Projects and their updates as passages of the knowledge index, searchable at once.
+
+Each project is one document (`project:<id>`, kind "project": its record card) and each
+update another (`project-update:<id>`, kind "project-update"), under the registry root
+"projects", so ingesting the shipped documents never removes them and indexing an update
+embeds one passage, not the project's whole history. Every passage carries `region`,
+`project_id`, `author` and `date` in its metadata: filters apply to them, and the
+extractive answerer's citations show the author and the date.
+
+The passage's section starts with the project's name ("Les maraîchers du cœur — mise à jour
+du 3 juin 2025"): the answerer favours passages whose heading holds the question's words,
+so "Où en sont les maraîchers du cœur ?" is answered from the update rather than from the
+2014 slide that lists the project among others.
+
+`ProjectIndexer.sync(store)` brings the index in line with the store (by content hash):
+what a command could not index (the index was busy or failed), a CSV import, a change of
+embedding model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from knowledge.projects import (
+    Project,
+    ProjectStore,
+    ProjectUpdate,
+    format_date,
+    format_money,
+    local_date,
+)
+from retrieval.chunk_store import DocumentRecord
+from retrieval.chunking import Chunk
+from retrieval.index import KnowledgeIndex
+
+log = logging.getLogger(__name__)
+
+PROJECTS_ROOT = "projects"
+KIND_PROJECT = "project"
+KIND_UPDATE = "project-update"
+SOURCE_TITLE = "Suivi des projets des Alliances"
+SOURCE_NAME = "projets"
+
+
+def project_doc_id(project_id: int) -> str:
+    return f"project:{project_id}"
+
+
+def update_doc_id(update_id: int) -> str:
+    return f"project-update:{update_id}"
+
+
+def _metadata(project: Project, doc_id: str, kind: str, author: str, day: str) -> dict:
+    return {
+        "doc_id": doc_id,
+        "title": SOURCE_TITLE,
+        "source": SOURCE_NAME,
+        "kind": kind,
+        "plan": project.plan or "",
+        "period": "",
+        "measure": project.measure or "",
+        "region": project.region,
+        "url": "",
+        "project_id": project.id,
+        "project": project.name,
+        "author": author,
+        "date": day,
+    }
+
+
+def project_chunk(project: Project) -> Chunk:
+    """The project's record card as one passage."""
+    lines = [f"{project.name} ({project.reference}) : projet en {project.region}."]
+    lines.append(f"Statut : {project.status}")
+    for label, value in (
+        ("Promoteur", project.promoter),
+        ("Mandataire", project.mandataire),
+        ("MRC", project.mrc),
+        ("Plan", project.plan),
+        ("Mesure", project.measure),
+    ):
+        if value:
+            lines.append(f"{label} : {value}")
+    if project.budget_cents is not None:
+        lines.append(f"Budget : {format_money(project.budget_cents)}")
+    if project.start_date:
+        lines.append(f"Début : {format_date(project.start_date)}")
+    if project.end_date:
+        lines.append(f"Fin : {format_date(project.end_date)}")
+    if project.description:
+        lines.append(project.description)
+    doc_id = project_doc_id(project.id)
+    day = local_date(project.created_at).isoformat()
+    return Chunk(
+        chunk_id=f"{doc_id}::0000",
+        doc_id=doc_id,
+        section=f"{project.name} — fiche du projet",
+        text="\n".join(lines),
+        position=0,
+        metadata=_metadata(project, doc_id, KIND_PROJECT, project.author, day),
+    )
+
+
+def update_chunk(project: Project, update: ProjectUpdate) -> Chunk:
+    """One update as one passage, headed by the project's name and the update's date."""
+    day = update.local_date
+    lines = [update.text]
+    if update.status_to:
+        lines.append(f"Statut : {update.status_to} (auparavant : {update.status_from})")
+    if update.amount_spent_cents is not None:
+        lines.append(f"Montant dépensé : {format_money(update.amount_spent_cents)}")
+    if update.people_reached is not None:
+        lines.append(f"Personnes rejointes : {update.people_reached}")
+    doc_id = update_doc_id(update.id)
+    metadata = _metadata(project, doc_id, KIND_UPDATE, update.author_display, day.isoformat())
+    metadata["update_id"] = update.id
+    return Chunk(
+        chunk_id=f"{doc_id}::0000",
+        doc_id=doc_id,
+        section=f"{project.name} — mise à jour du {format_date(day)}",
+        text="\n".join(lines),
+        position=0,
+        metadata=metadata,
+    )
+
+
+@dataclass
+class SyncReport:
+    indexed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"Projets indexés : {len(self.indexed)} passage(s) ajouté(s) ou mis à jour, "
+            f"{len(self.removed)} retiré(s), {self.unchanged} inchangé(s)."
+        )
+
+
+class ProjectIndexer:
+    """Writes project passages into a KnowledgeIndex (blocking: embeds with its encoder)."""
+
+    def __init__(self, index: KnowledgeIndex):
+        self.index = index
+
+    def content_hash(self, chunk: Chunk) -> str:
+        payload = json.dumps(
+            [chunk.section, chunk.text, chunk.metadata], ensure_ascii=False, sort_keys=True
+        )
+        digest = hashlib.sha256(payload.encode())
+        digest.update(f"|{self.index.encoder_name}|{self.index.vector_location}".encode())
+        return digest.hexdigest()
+
+    def index_write(self, project: Project, update: ProjectUpdate | None = None) -> None:
+        """Index what one command changed: the project's card, and the update."""
+        chunks = [project_chunk(project)]
+        if update is not None:
+            chunks.append(update_chunk(project, update))
+        self.put(chunks)
+
+    def put(self, chunks: Sequence[Chunk]) -> None:
+        """Embed the passages in one batch and store each as its own document."""
+        if not chunks:
+            return
+        vectors = self.index.encoder.encode_documents([c.embedding_text() for c in chunks])
+        for chunk, vector in zip(chunks, vectors, strict=True):
+            record = DocumentRecord(
+                doc_id=chunk.doc_id,
+                path=chunk.doc_id,
+                root=PROJECTS_ROOT,
+                content_hash=self.content_hash(chunk),
+                title=chunk.section,
+                chunk_count=1,
+                ingested_at=time.time(),
+            )
+            self.index.put_document(record, [chunk], np.asarray([vector]))
+
+    def sync(self, store: ProjectStore) -> SyncReport:
+        """Index what the store holds and the index lacks (or holds in an older form);
+        drop passages of projects the store no longer has."""
+        started = time.perf_counter()
+        projects = {project.id: project for project in store.projects()}
+        wanted = [project_chunk(project) for project in projects.values()]
+        wanted += [
+            update_chunk(projects[update.project_id], update)
+            for update in store.all_updates()
+            if update.project_id in projects
+        ]
+        known = {
+            record.doc_id: record.content_hash
+            for record in self.index.store.documents(PROJECTS_ROOT)
+        }
+        report = SyncReport()
+        stale = [chunk for chunk in wanted if known.get(chunk.doc_id) != self.content_hash(chunk)]
+        report.unchanged = len(wanted) - len(stale)
+        if stale:
+            self.put(stale)
+            report.indexed = [chunk.doc_id for chunk in stale]
+        wanted_ids = {chunk.doc_id for chunk in wanted}
+        for doc_id in known:
+            if doc_id not in wanted_ids:
+                self.index.remove_document(doc_id)
+                report.removed.append(doc_id)
+        report.seconds = time.perf_counter() - started
+        if report.indexed or report.removed:
+            log.info("%s (%.2f s)", report.summary(), report.seconds)
+        return report

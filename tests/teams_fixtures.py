@@ -1,0 +1,114 @@
+"""Fixtures for the Teams tests, loaded with `pytest_plugins = ["teams_fixtures"]`.
+
+- `teams_standin`: the Bot Connector / token issuer / OpenID stand-in on 127.0.0.1 (session);
+- `start_teams`: starts `alliances serve`'s web application in this process (127.0.0.1,
+  ephemeral port) with the Teams door — anonymous, or authenticated against the stand-in —
+  and an injected assistant; stopped after the test;
+- `teams_environment`: the environment variables of such a server (also for real processes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from standins.servers import FakeAssistant, InProcessServer, wait_until_ready
+from standins.teams_connector import (
+    ADMIN_AAD,
+    APP_ID,
+    APP_PASSWORD,
+    TENANT_ID,
+    TeamsSender,
+    TeamsStandIn,
+)
+
+from bot.server import create_app
+from bot.settings import load_settings
+
+
+def teams_environment(
+    standin: TeamsStandIn, home: Path, *, auth: bool = False, admins: str = ADMIN_AAD
+) -> dict[str, str]:
+    """A server with only the Teams door: anonymous (ALLIANCES_TEAMS_ALLOW_ANONYMOUS=1), or
+    with the bot's credentials, its token authority and the Bot Framework's OpenID
+    configuration all played by the stand-in."""
+    environ = {
+        "ALLIANCES_HOME": str(home),
+        "ALLIANCES_CHROMA_URL": "",
+        "ALLIANCES_ADMINS": admins,
+    }
+    if auth:
+        environ |= {
+            "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID": APP_ID,
+            "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET": APP_PASSWORD,
+            "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID": TENANT_ID,
+            "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__AUTHORITY": standin.authority,
+            "ALLIANCES_TEAMS_OPENID_METADATA_URL": standin.openid_metadata_url,
+        }
+    else:
+        environ["ALLIANCES_TEAMS_ALLOW_ANONYMOUS"] = "1"
+    return environ
+
+
+@dataclass
+class RunningTeamsApp:
+    """A server under test and what talks to it."""
+
+    server: Any
+    standin: TeamsStandIn
+    sender: TeamsSender
+    home: Path
+    assistant: Any = None
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def web_app(self) -> Any:
+        return self.server.web_app
+
+
+@pytest.fixture(scope="session")
+def teams_standin() -> Iterator[TeamsStandIn]:
+    with TeamsStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture()
+def start_teams(
+    teams_standin: TeamsStandIn, tmp_path: Path
+) -> Iterator[Callable[..., RunningTeamsApp]]:
+    """Start the server in-process with the Teams door and an injected assistant."""
+    started: list[InProcessServer] = []
+
+    def start(
+        assistant: Any = None,
+        *,
+        auth: bool = False,
+        admins: str = ADMIN_AAD,
+        extra_environment: dict[str, str] | None = None,
+        wait_ready: bool = True,
+    ) -> RunningTeamsApp:
+        home = tmp_path / f"home{len(started)}"
+        environ = teams_environment(teams_standin, home, auth=auth, admins=admins)
+        environ |= extra_environment or {}
+        fake = assistant if assistant is not None else FakeAssistant()
+        teams_standin.reset()
+        teams_standin.expect_token = auth
+        web_app = create_app(load_settings(environ), assistant_factory=lambda: fake)
+        server = InProcessServer(web_app).start()
+        started.append(server)
+        if wait_ready:
+            wait_until_ready(server.url, 30)
+        token = teams_standin.channel_token() if auth else None
+        sender = TeamsSender(f"{server.url}/api/messages", teams_standin, token=token)
+        return RunningTeamsApp(server, teams_standin, sender, home, fake)
+
+    yield start
+    for server in started:
+        server.stop()
+    teams_standin.reset()
