@@ -135,13 +135,18 @@ def _bulk_register(index: Any, folder: Path, paths: Sequence[Path], pool: np.nda
     rng = np.random.default_rng(5)
     documents, _ = discover([folder])
     root = root_for([folder])
+    batch: list = []
     for position, info in enumerate(documents):
         chunks = chunk_document(info, load_document(info.path).text)
         picks = pool[(np.arange(len(chunks)) + position * 7) % len(pool)]
         noisy = picks + rng.normal(0, 0.01, picks.shape).astype(np.float32)
         noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
-        record = _record(info, content_hash(info, index), root, len(chunks))
-        index.put_document(record, chunks, noisy)
+        batch.append((_record(info, content_hash(info, index), root, len(chunks)), chunks, noisy))
+        if len(batch) >= 128:
+            index.put_documents(batch)
+            batch = []
+    if batch:
+        index.put_documents(batch)
     del paths
 
 

@@ -79,21 +79,29 @@ class ChunkStore:
         self, record: DocumentRecord, chunks: Sequence[Chunk], tokens: Sequence[list[str]]
     ) -> None:
         """Swap a document's chunks for new ones, registry row included, atomically."""
+        self.replace_documents([(record, chunks, tokens)])
+
+    def replace_documents(
+        self, batch: Sequence[tuple[DocumentRecord, Sequence[Chunk], Sequence[list[str]]]]
+    ) -> None:
+        """`replace_document` for several documents, in one transaction."""
         with self.db.conn:
-            self.db.execute("DELETE FROM chunks WHERE doc_id = ?", [record.doc_id])
-            self.db["chunks"].insert_all(
-                (
-                    {
-                        "chunk_id": chunk.chunk_id, "doc_id": chunk.doc_id,
-                        "position": chunk.position, "section": chunk.section, "text": chunk.text,
-                        "metadata": json.dumps(chunk.metadata, ensure_ascii=False),
-                        "tokens": json.dumps(chunk_tokens),
-                    }
-                    for chunk, chunk_tokens in zip(chunks, tokens, strict=True)
-                ),
-                batch_size=500,
-            )
-            self.db["documents"].upsert(record.__dict__, pk="doc_id")
+            for record, chunks, tokens in batch:
+                self.db.execute("DELETE FROM chunks WHERE doc_id = ?", [record.doc_id])
+                self.db["chunks"].insert_all(
+                    (
+                        {
+                            "chunk_id": chunk.chunk_id, "doc_id": chunk.doc_id,
+                            "position": chunk.position, "section": chunk.section,
+                            "text": chunk.text,
+                            "metadata": json.dumps(chunk.metadata, ensure_ascii=False),
+                            "tokens": json.dumps(chunk_tokens),
+                        }
+                        for chunk, chunk_tokens in zip(chunks, tokens, strict=True)
+                    ),
+                    batch_size=500,
+                )
+                self.db["documents"].upsert(record.__dict__, pk="doc_id")
             self._bump_version()
 
     def remove_document(self, doc_id: str) -> None:

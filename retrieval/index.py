@@ -112,17 +112,35 @@ class KnowledgeIndex:
         self, record: DocumentRecord, chunks: Sequence[Chunk], vectors: np.ndarray | None = None
     ) -> None:
         """Index a document's chunks, replacing its previous version everywhere."""
+        self.put_documents([(record, chunks, vectors)])
+
+    def put_documents(
+        self, batch: Sequence[tuple[DocumentRecord, Sequence[Chunk], np.ndarray | None]]
+    ) -> None:
+        """Index several documents at once: Chroma charges per call, not per chunk, so one
+        upsert for the whole batch is what keeps ingestion near the encoder's speed."""
         from retrieval.analysis import analyze
 
-        if vectors is None:
-            vectors = self.encoder.encode_documents([c.embedding_text() for c in chunks])
-        self.vectors.delete_document(record.doc_id)
+        prepared = []
+        for record, chunks, vectors in batch:
+            if vectors is None:
+                vectors = self.encoder.encode_documents([c.embedding_text() for c in chunks])
+            prepared.append((record, list(chunks), vectors))
+        replaced = [record.doc_id for record, _, _ in prepared if self.store.document(
+            record.doc_id)]
+        self.vectors.delete_documents(replaced)
+        chunks = [chunk for _, doc_chunks, _ in prepared for chunk in doc_chunks]
         if chunks:
-            self.vectors.add(chunks, vectors)
-        self.store.replace_document(record, chunks, [analyze(c.embedding_text()) for c in chunks])
+            self.vectors.add(chunks, np.vstack([v for _, c, v in prepared if len(c)]))
+        self.store.replace_documents(
+            [
+                (record, doc_chunks, [analyze(c.embedding_text()) for c in doc_chunks])
+                for record, doc_chunks, _ in prepared
+            ]
+        )
 
     def remove_document(self, doc_id: str) -> None:
-        self.vectors.delete_document(doc_id)
+        self.vectors.delete_documents([doc_id])
         self.store.remove_document(doc_id)
 
     # -- reading -----------------------------------------------------------------------

@@ -22,7 +22,7 @@ from retrieval.index import KnowledgeIndex
 # Bump when loaders or chunking change what a file becomes: every file is then re-ingested.
 PIPELINE_VERSION = "2"
 SHIPPED_ROOT = "shipped"
-EMBED_BATCH = 64
+STORE_BATCH_CHUNKS = 512
 
 ProgressCallback = Callable[[int, int, str], None]
 CatalogHook = Callable[[Sequence[tuple[DocumentInfo, str]], Sequence[str]], None]
@@ -140,20 +140,35 @@ def _embed_and_store(
     root: str,
     report: IngestReport,
 ) -> None:
-    """Embed all changed chunks in large batches, then store each document atomically."""
-    all_chunks = [chunk for *_, chunks in pending for chunk in chunks]
-    if not all_chunks:
-        for info, digest, _, chunks in pending:
-            index.put_document(_record(info, digest, root, 0), chunks)
-        return
-    vectors = index.encoder.encode_documents([chunk.embedding_text() for chunk in all_chunks])
-    offset = 0
+    """Embed and store changed documents in batches of about STORE_BATCH_CHUNKS chunks:
+    large enough that Chroma's per-call cost fades, small enough to bound memory."""
+    batch: list[tuple[DocumentInfo, str, list[Chunk]]] = []
+    size = 0
     for info, digest, _, chunks in pending:
-        index.put_document(
-            _record(info, digest, root, len(chunks)), chunks, vectors[offset : offset + len(chunks)]
+        batch.append((info, digest, chunks))
+        size += len(chunks)
+        if size >= STORE_BATCH_CHUNKS:
+            report.chunks_indexed += _store_batch(index, batch, root)
+            batch, size = [], 0
+    if batch:
+        report.chunks_indexed += _store_batch(index, batch, root)
+
+
+def _store_batch(
+    index: KnowledgeIndex, batch: Sequence[tuple[DocumentInfo, str, list[Chunk]]], root: str
+) -> int:
+    chunks = [chunk for _, _, doc_chunks in batch for chunk in doc_chunks]
+    vectors = index.encoder.encode_documents([chunk.embedding_text() for chunk in chunks])
+    entries = []
+    offset = 0
+    for info, digest, doc_chunks in batch:
+        entries.append(
+            (_record(info, digest, root, len(doc_chunks)), doc_chunks,
+             vectors[offset : offset + len(doc_chunks)])
         )
-        offset += len(chunks)
-    report.chunks_indexed = len(all_chunks)
+        offset += len(doc_chunks)
+    index.put_documents(entries)
+    return len(chunks)
 
 
 def _record(info: DocumentInfo, digest: str, root: str, chunk_count: int) -> DocumentRecord:

@@ -83,8 +83,11 @@ class VectorStore:
                 metadatas=[chunk.metadata for chunk in batch],
             )
 
-    def delete_document(self, doc_id: str) -> None:
-        self._collection.delete(where={"doc_id": doc_id})
+    def delete_documents(self, doc_ids: Sequence[str]) -> None:
+        for start in range(0, len(doc_ids), 500):
+            batch = list(doc_ids[start : start + 500])
+            where = {"doc_id": batch[0]} if len(batch) == 1 else {"doc_id": {"$in": batch}}
+            self._collection.delete(where=where)
 
     def query(self, vector: np.ndarray, k: int, filters: SearchFilters | None = None) -> list[
         DenseHit
