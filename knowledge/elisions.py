@@ -53,6 +53,8 @@ _TOKEN = re.compile(r"[^\W\d_]+")
 _APOSTROPHES = "'’‘`´ʼ"
 # An all-capitals token shorter than this is taken for an acronym (NAS, SOS), not an elision.
 _MIN_UPPER_LENGTH = 4
+# How far back (in characters) to look for the word before a token.
+_LOOK_BACK = 60
 
 
 @cache
@@ -157,8 +159,11 @@ def _touches_apostrophe(text: str, start: int, end: int) -> bool:
     after_next = text[end + 1] if end + 1 < len(text) else ""
     if (before and before in _APOSTROPHES) or (after and after in _APOSTROPHES):
         return True
-    if (before and before in "./@_\\#=&?:~%+") or (after and after in "/@_\\=&?~%+"):
+    before_previous = text[start - 2] if start > 1 else ""
+    if (before and before in "/@_\\#=&?~%+") or (after and after in "/@_\\=&?~%+"):
         return True
+    if before and before in ".:" and before_previous.isalnum():
+        return True  # `gouv.qc.ca`, `https:x`
     return bool(after) and after in ".:" and (after_next.isalnum() or after_next in "/_-")
 
 
@@ -168,8 +173,8 @@ def _is_capitalised(token: str) -> bool:
 
 def _previous_token(text: str, start: int) -> str:
     """The non-space run just before `start` on the same line ('' at a line start)."""
-    line_start = text.rfind("\n", 0, start) + 1
-    words = text[line_start:start].split()
+    line_start = text.rfind("\n", max(0, start - _LOOK_BACK), start) + 1
+    words = text[max(line_start, start - _LOOK_BACK) : start].split()
     return words[-1] if words else ""
 
 

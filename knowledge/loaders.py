@@ -29,15 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from knowledge.cleaning import (
-    DOCUMENT_KINDS,
-    KIND_ALIASES,
-    clean_text,
-    html_title,
-    html_to_lines,
-)
-from knowledge.cleaning import table_rows_to_lines as _table_rows_to_lines
+from knowledge.cleaning import clean_text
 from knowledge.elisions import is_french_word
+from knowledge.form_fields import table_rows_to_lines as _table_rows_to_lines
+from knowledge.html_text import html_title, html_to_lines
+from knowledge.structure import DOCUMENT_KINDS, KIND_ALIASES
 
 FORMAT_BY_EXTENSION: dict[str, str] = {
     ".txt": "txt",
@@ -258,8 +254,11 @@ def _extract_html(path: Path, data: bytes, kind: str | None, title: str | None) 
 # PDF
 # ---------------------------------------------------------------------------------------
 
+# "3", "- 3 -", "Page 3", "p. 3", "3 / 12", "Page 3 de 12" (a bare number has at most 3
+# digits, so a lone year stays).
 _PAGE_NUMBER = re.compile(
-    r"(?:page|p\.)?\s*[-–]?\s*\d{1,4}\s*[-–]?(?:\s*(?:/|de|sur|of)\s*\d{1,4})?", re.I
+    r"(?:(?:page|p\.)\s*\d{1,4}|[-–]?\s*\d{1,3}\s*[-–]?)(?:\s*(?:/|de|sur|of)\s*\d{1,4})?",
+    re.I,
 )
 _EDGE_LINES = 2
 _SENTENCE_END = (".", "!", "?", ":", ";", "»", "…")

@@ -241,6 +241,30 @@ def parse_project_command(arguments: str, *, language: str = "fr") -> ParsedComm
     return _update(head, options, keys, language)
 
 
+def looks_like_a_command(arguments: str) -> bool:
+    """Whether the words after `projet` are a project command, rather than a question that
+    happens to start with "projet(s)" ("Projets financés en Mauricie ?"). A mistyped
+    subcommand ("mj #3 …") counts as a command, so that its error names the right one."""
+    text = (arguments or "").strip()
+    if not text:
+        return True
+    words = text.split()
+    key = fold_key(words[0])
+    if key in ACTION_WORDS or words[0] == "?":
+        return True
+    if key in ("mise", "mettre") and fold_key(" ".join(words[1:3])) == "a jour":
+        return True
+    if text[0] in _QUOTES or _REFERENCE.match(text) or _BARE_ID.match(text):
+        return True
+    if text.endswith("?"):
+        return False
+    follows_a_reference = len(words) > 1 and (words[1][0] in _QUOTES or words[1][0] == "#")
+    if len(key) < 3 and not follows_a_reference:
+        return False  # "projets en cours", "projets de la Mauricie": words, not commands
+    match = process.extractOne(key, list(ACTION_WORDS), scorer=fuzz.ratio)
+    return bool(match and match[1] >= 75)
+
+
 def _unknown_action(word: str, language: str) -> CommandSyntaxError:
     names = ACTION_NAMES[language]
     match = process.extractOne(fold_key(word), list(ACTION_WORDS), scorer=fuzz.ratio)
@@ -259,7 +283,7 @@ def _unknown_action(word: str, language: str) -> CommandSyntaxError:
 # --- quotes and options ---------------------------------------------------------------------
 
 
-def _quoted_spans(text: str, language: str) -> list[tuple[int, int]]:
+def _quoted_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each quoted part that opens at the start of a word; end is the
     position after the closing quote. An unclosed quote is an error."""
     spans: list[tuple[int, int]] = []
@@ -288,7 +312,7 @@ def _split_options(
     text: str, action: str, language: str
 ) -> tuple[str, dict[str, str], dict[str, str]]:
     """The text before the first option, and the options (field → value as typed)."""
-    spans = _quoted_spans(text, language)
+    spans = _quoted_spans(text)
     found: list[tuple[int, int, str, str]] = []  # (key start, value start, field, key typed)
     for match in _KEY.finditer(text):
         start = match.start()
@@ -370,11 +394,11 @@ def _unquote(value: str) -> str:
     return value
 
 
-def _leading_quoted(head: str, language: str) -> tuple[str, str] | None:
+def _leading_quoted(head: str) -> tuple[str, str] | None:
     """(quoted part, what follows) when the head starts with a quoted part."""
     if not head or head[0] not in _QUOTES:
         return None
-    spans = _quoted_spans(head, language)
+    spans = _quoted_spans(head)
     if not spans or spans[0][0] != 0:
         return None
     end = spans[0][1]
@@ -390,7 +414,7 @@ def _show_ref(head: str, language: str) -> ProjectRef:
             'Précisez le projet : `voir #12` ou `voir "Nom du projet"`.',
             'Say which project: `show #12` or `show "Project name"`.',
         )
-    quoted = _leading_quoted(head, language)
+    quoted = _leading_quoted(head)
     if quoted is not None:
         name, after = quoted
         if after:
@@ -410,7 +434,7 @@ def _show_ref(head: str, language: str) -> ProjectRef:
 
 
 def _new(head: str, options: dict[str, str], keys: dict[str, str], language: str) -> ParsedCommand:
-    quoted = _leading_quoted(head, language)
+    quoted = _leading_quoted(head)
     if quoted is not None:
         name, description = quoted
         if not name:
@@ -445,7 +469,7 @@ def _update(
             "Say which project and what happened: `update #12 12 young people registered` or "
             '`update "Project name" 12 young people registered`.',
         )
-    quoted = _leading_quoted(head, language)
+    quoted = _leading_quoted(head)
     if quoted is not None:
         name, text = quoted
         if not name:

@@ -11,23 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from knowledge.cleaning import (
-    HTML_TAG,
-    clean_text,
-    deck_title,
-    detect_kind,
-    form_rows_to_fields,
-    join_continuation_lines,
-    join_superscripts,
-    region_line,
-    slide_title,
-    split_numbered_items,
-    split_year_fields,
-    strip_html_fragments,
-    table_rows_to_lines,
-    territory_of_label,
-    unescape_markdown,
-)
+from knowledge.cleaning import clean_text, join_superscripts
 from knowledge.elisions import (
     ELIDED_DESPITE_BEING_WORDS,
     ELISION_PREFIXES,
@@ -35,7 +19,18 @@ from knowledge.elisions import (
     restore_elisions,
     split_elision,
 )
+from knowledge.form_fields import form_rows_to_fields, table_rows_to_lines
 from knowledge.furniture import remove_page_furniture
+from knowledge.html_text import HTML_TAG, strip_html_fragments
+from knowledge.line_breaks import join_continuation_lines, split_numbered_items, split_year_fields
+from knowledge.markdown_text import unescape_markdown
+from knowledge.structure import (
+    deck_title,
+    detect_kind,
+    region_line,
+    slide_title,
+    territory_of_label,
+)
 
 DOCUMENTS = Path(__file__).resolve().parents[1] / "knowledge" / "documents"
 
@@ -563,8 +558,24 @@ FRAGMENTS = [
     "<table><tr><td>A</td><td>b</td></tr></table>", "<br>", "<h2>", "<!-- c -->",
 ]  # fmt: skip
 corpus_like = st.lists(st.sampled_from(FRAGMENTS), max_size=30).map("".join)
+LINES = [
+    "RAPPORT ANNUEL", "Plan d'action pour", "LA SOLIDARITÉ", "TITRE\tCréer\tN^o\t1.1",
+    "DESCRIPTION DE LA MESURE", "2004-2005 : 2005-2006 : s. o.", "- item", "1. Un",
+    "2 LE PLAN DACTION 1.Revoir 2.Valoriser", "3 Merci!", ": Énoncé de politique",
+    "Laval : Ville de Laval", "Nord-du-Québec / Baie-James : ARBJ", "Lucioles",
+    "Mauricie : Consortium de", "2004-2010", "Premier plan (4 axes)", "De la loi découle",
+    "AXE 3 DU PLAN", "Une phrase.", "<https://a.b/c>", "Transcription de la présentation:",
+    "Slides:", "Menu principal.", "# Titre", "## Section", "Les Alliances pour la solidarité",
+    "une suite en minuscules", "de", "Un Groupe des partenaires Un Groupe des partenaires",
+    "<p>Le Forum vise :</p> <ul style='x'> à a; à b", "Cette mesure a permis", "Voici :", "",
+    '<input type="checkbox"/> A <input type="checkbox"/> B', "M 11 - Poursuivre",
+    "3.1 Soutenir", "Quest-ce", "Josée Tremblay", "lAdministration", "DUNE ALLIANCE",
+]  # fmt: skip
+line_documents = st.tuples(
+    st.lists(st.sampled_from(LINES), max_size=20), st.sampled_from(["\n", "\n\n"])
+).map(lambda parts: parts[1].join(parts[0]))
 PROPERTY_SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 
@@ -573,6 +584,13 @@ PROPERTY_SETTINGS = settings(
 def test_cleaning_is_idempotent(raw: str) -> None:
     once = clean_text(raw)
     assert clean_text(once) == once
+
+
+@PROPERTY_SETTINGS
+@given(line_documents, st.sampled_from([None, "report", "slides", "regional", "general"]))
+def test_cleaning_documents_of_every_kind_is_idempotent(raw: str, kind: str | None) -> None:
+    once = clean_text(raw, kind)
+    assert clean_text(once, kind) == once
 
 
 @PROPERTY_SETTINGS
