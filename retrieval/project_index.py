@@ -7,10 +7,13 @@ embeds one passage, not the project's whole history. Every passage carries `regi
 `project_id`, `author` and `date` in its metadata: filters apply to them, and the
 extractive answerer's citations show the author and the date.
 
-The passage's section starts with the project's name ("Les maraîchers du cœur — mise à jour
-du 3 juin 2025"): the answerer favours passages whose heading holds the question's words,
-so "Où en sont les maraîchers du cœur ?" is answered from the update rather than from the
-2014 slide that lists the project among others.
+An update's section starts with the project's name ("Les maraîchers du cœur — mise à jour du
+3 juin 2025"): the extractive answerer favours passages whose heading holds the question's
+words, so "Où en sont les maraîchers du cœur ?" is answered from the update rather than from
+the 2014 slide that lists the project among others. The record card names the project in
+its title ("Fiche du projet « … »") but not in its section ("Fiche du projet"), so that a
+question about where a project stands goes to its updates, and one about its budget or its
+promoter (words the updates lack) to its card.
 
 `ProjectIndexer.sync(store)` brings the index in line with the store (by content hash):
 what a command could not index (the index was busy or failed), a CSV import, a change of
@@ -47,6 +50,7 @@ KIND_PROJECT = "project"
 KIND_UPDATE = "project-update"
 SOURCE_TITLE = "Suivi des projets des Alliances"
 SOURCE_NAME = "projets"
+CARD_SECTION = "Fiche du projet"
 
 
 def project_doc_id(project_id: int) -> str:
@@ -57,10 +61,12 @@ def update_doc_id(update_id: int) -> str:
     return f"project-update:{update_id}"
 
 
-def _metadata(project: Project, doc_id: str, kind: str, author: str, day: str) -> dict:
+def _metadata(
+    project: Project, doc_id: str, kind: str, author: str, day: str, title: str = SOURCE_TITLE
+) -> dict:
     return {
         "doc_id": doc_id,
-        "title": SOURCE_TITLE,
+        "title": title,
         "source": SOURCE_NAME,
         "kind": kind,
         "plan": project.plan or "",
@@ -98,13 +104,14 @@ def project_chunk(project: Project) -> Chunk:
         lines.append(project.description)
     doc_id = project_doc_id(project.id)
     day = local_date(project.created_at).isoformat()
+    title = f"Fiche du projet « {project.name} »"
     return Chunk(
         chunk_id=f"{doc_id}::0000",
         doc_id=doc_id,
-        section=f"{project.name} — fiche du projet",
+        section=CARD_SECTION,
         text="\n".join(lines),
         position=0,
-        metadata=_metadata(project, doc_id, KIND_PROJECT, project.author, day),
+        metadata=_metadata(project, doc_id, KIND_PROJECT, project.author, day, title),
     )
 
 

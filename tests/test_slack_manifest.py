@@ -8,6 +8,7 @@ import pytest
 
 from bot.slack import EVENTS_PATH
 from bot.slack.listeners import COMMAND, SUBSCRIBED_EVENTS
+from bot.slack.project_listeners import PROJECT_COMMAND
 
 yaml = pytest.importorskip("yaml")
 
@@ -36,15 +37,16 @@ def test_scopes_are_exactly_those_used(manifest: dict) -> None:
         "groups:history",  # message.groups, conversations.replies
         "im:history",  # message.im, conversations.replies
         "chat:write",  # post, update, ephemeral, streaming, setStatus
-        "commands",  # /alliances
+        "commands",  # /alliances, /projet
+        "usergroups:read",  # ALLIANCES_EDITORS naming a Slack user group
     }
 
 
 def test_command_interactivity_and_urls(manifest: dict) -> None:
-    (command,) = manifest["features"]["slash_commands"]
-    assert command["command"] == COMMAND
+    commands = manifest["features"]["slash_commands"]
+    assert [command["command"] for command in commands] == [COMMAND, PROJECT_COMMAND]
     urls = [
-        command["url"],
+        *(command["url"] for command in commands),
         manifest["settings"]["event_subscriptions"]["request_url"],
         manifest["settings"]["interactivity"]["request_url"],
     ]

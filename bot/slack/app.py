@@ -22,6 +22,7 @@ from bot.chat import PLATFORM_SLACK, ChatService
 from bot.settings import SlackSettings
 from bot.slack.delivery import SlackReplier, StreamingSupport
 from bot.slack.listeners import SlackListeners
+from bot.slack.project_listeners import register_project_listeners
 from bot.state import State
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,7 @@ def build_bolt_app(
     app.use(deduplicate)
     replier = SlackReplier(client, StreamingSupport(settings.streaming))
     SlackListeners(chat=chat, state=state, replier=replier).register(app)
+    register_project_listeners(app, chat, settings)  # /projet, its modal and buttons
     return app
 
 

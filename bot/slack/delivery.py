@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat import INTERNAL_ERROR_TEXT, SEARCHING_TEXT, AnswerReply, ChatReply, NoticeReply
 from bot.slack import blocks as kit
+from bot.slack.project_blocks import project_reply_blocks
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +130,8 @@ class SlackReplier:
             if self.streaming.usable(target):
                 return await self._stream(target, reply)
             return await self._post(target, kit.answer_blocks(reply), reply.answer.text)
-        notice = reply if isinstance(reply, NoticeReply) else NoticeReply(reply.fallback_text())
-        notice_blocks = kit.notice_blocks(notice)
+        notice = reply if isinstance(reply, NoticeReply) else _as_notice(reply)
+        notice_blocks = project_reply_blocks(reply) or kit.notice_blocks(notice)
         if placeholder_ts:
             return await self._update_then_post(target, placeholder_ts, notice_blocks, notice.text)
         if notice.private and not target.is_direct:
@@ -233,8 +234,8 @@ async def respond_privately(respond: Respond, reply: ChatReply, *, share: bool =
     if isinstance(reply, AnswerReply):
         blocks, text = kit.answer_blocks(reply, share=share), reply.answer.text
     else:
-        notice = reply if isinstance(reply, NoticeReply) else NoticeReply(reply.fallback_text())
-        blocks, text = kit.notice_blocks(notice), notice.text
+        notice = reply if isinstance(reply, NoticeReply) else _as_notice(reply)
+        blocks, text = project_reply_blocks(reply) or kit.notice_blocks(notice), notice.text
     for page in kit.paginate(blocks)[:5]:  # a response_url accepts five messages
         response = await respond(
             text=kit.fallback_text(text),
@@ -249,3 +250,8 @@ def _check_webhook(response: Any) -> None:
     status = getattr(response, "status_code", 200)
     if status >= 400:
         raise RuntimeError(f"response_url refused the message: {status} {response.body!r}")
+
+
+def _as_notice(reply: ChatReply) -> NoticeReply:
+    """Another kind of reply (project card, list…) as a notice: its text, its privacy."""
+    return NoticeReply(reply.fallback_text(), private=getattr(reply, "private", False))

@@ -4,7 +4,8 @@ Two halves, like Slack itself:
 
 - `SlackStandIn` serves the Web API the app calls (auth.test, chat.postMessage, chat.update,
   chat.postEphemeral, views.open, conversations.replies, assistant.threads.setStatus /
-  setSuggestedPrompts / setTitle, chat.startStream / appendStream / stopStream) and the
+  setSuggestedPrompts / setTitle, chat.startStream / appendStream / stopStream,
+  usergroups.users.list over the groups in `usergroups`) and the
   `response_url`s of slash commands and buttons. It records every call, keeps the channels'
   messages (so conversations.replies returns what was really said, user messages included),
   checks the bot token and the arguments Slack requires, and can be told to fail a method.
@@ -109,6 +110,7 @@ class SlackStandIn:
         self.response_posts: list[ResponseUrlPost] = []
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.views: list[dict[str, Any]] = []
+        self.usergroups: dict[str, list[str]] = {}  # user group id → member ids
         self.socket_acks: list[dict[str, Any]] = []
         self._sockets: list[web.WebSocketResponse] = []
         self._envelope_ids = itertools.count(1)
@@ -446,6 +448,12 @@ class SlackStandIn:
         limit = int(args.get("limit", 1000))
         return {"ok": True, "messages": thread[:limit], "has_more": len(thread) > limit}
 
+    def _usergroup_users(self, args: dict[str, Any]) -> dict[str, Any]:
+        group = args.get("usergroup", "")
+        if group not in self.usergroups:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(self.usergroups[group])}
+
     def _ok(self, _args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True}
 
@@ -507,6 +515,7 @@ _HANDLERS: dict[str, Callable[[SlackStandIn, dict[str, Any]], dict[str, Any]]] =
     "chat.update": SlackStandIn._update,
     "chat.postEphemeral": SlackStandIn._post_ephemeral,
     "views.open": SlackStandIn._views_open,
+    "usergroups.users.list": SlackStandIn._usergroup_users,
     "conversations.replies": SlackStandIn._replies,
     "assistant.threads.setStatus": SlackStandIn._set_status,
     "assistant.threads.setSuggestedPrompts": SlackStandIn._ok,
@@ -669,6 +678,7 @@ class SlackSender:
         command: str = "/alliances",
         channel_name: str = "general",
         label: str = "",
+        user_name: str | None = None,
     ) -> tuple[Sent, str]:
         """A slash command; returns what was sent and the response_url given to the app."""
         response_url = self.standin.new_response_url()
@@ -679,7 +689,7 @@ class SlackSender:
             "channel_id": channel,
             "channel_name": channel_name,
             "user_id": user,
-            "user_name": user.lower(),
+            "user_name": user_name or user.lower(),
             "command": command,
             "text": text,
             "api_app_id": API_APP_ID,
