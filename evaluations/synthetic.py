@@ -79,7 +79,7 @@ def generate_documents(count: int, updates_per_project: int = 3, seed: int = 202
             lines.append(rng.choice(_UPDATES).format(
                 n=rng.randint(3, 250), amount=_money(rng), day=day, month=month,
             ))
-        yield SyntheticDocument(f"projet-{number:06d}.md", "\n".join(lines) + "\n",
+        yield SyntheticDocument(f"projet-{seed}-{number:06d}.md", "\n".join(lines) + "\n",
                                 1 + updates_per_project)
 
 

@@ -62,4 +62,5 @@ def infer_document_info(path: Path, known: dict[str, DocumentInfo] | None = None
     if known and path.name in known and known[path.name].path.resolve() == path.resolve():
         return known[path.name]
     title = path.stem.replace("-", " ").replace("_", " ").strip().capitalize() or path.name
-    return DocumentInfo(doc_id=path.name, path=path, title=title)
+    # The full path: two folders may both hold a "rapport.pdf".
+    return DocumentInfo(doc_id=str(path.resolve()), path=path, title=title)

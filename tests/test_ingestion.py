@@ -34,6 +34,11 @@ def _ingest(index: KnowledgeIndex, folder: Path):
     return ingest(index, documents, root=root_for([folder]))
 
 
+def _names(doc_ids: list[str]) -> list[str]:
+    """A user's files are registered by full path; compare their names."""
+    return sorted(Path(doc_id).name for doc_id in doc_ids)
+
+
 def _texts(index: KnowledgeIndex, query: str) -> str:
     return " ".join(hit.chunk.text for hit in index.search(query, 5, mode="lexical").hits)
 
@@ -41,7 +46,7 @@ def _texts(index: KnowledgeIndex, query: str) -> str:
 def test_first_run_adds_second_run_skips(corpus: Path, tmp_path: Path, encoder, monkeypatch):
     index = KnowledgeIndex(tmp_path / "home", encoder=encoder, chroma_url="")
     first = _ingest(index, corpus)
-    assert sorted(first.added) == ["cuisine.txt", "jardins.md"]
+    assert _names(first.added) == ["cuisine.txt", "jardins.md"]
     assert first.chunks_indexed >= 2
 
     def must_not_load(path):  # an unchanged file is never parsed again
@@ -49,7 +54,7 @@ def test_first_run_adds_second_run_skips(corpus: Path, tmp_path: Path, encoder, 
 
     monkeypatch.setattr("retrieval.ingestion.load_document", must_not_load)
     second = _ingest(index, corpus)
-    assert sorted(second.unchanged) == ["cuisine.txt", "jardins.md"]
+    assert _names(second.unchanged) == ["cuisine.txt", "jardins.md"]
     assert not second.changed and second.chunks_indexed == 0
 
 
@@ -59,7 +64,8 @@ def test_changed_file_replaces_its_chunks(corpus: Path, tmp_path: Path, encoder)
     _write(corpus, "jardins.md", "# Jardins\n## Bilan\nLe jardin de Shawinigan a nourri "
            "75 familles grâce aux bénévoles.\n")
     report = _ingest(index, corpus)
-    assert report.updated == ["jardins.md"] and report.unchanged == ["cuisine.txt"]
+    assert _names(report.updated) == ["jardins.md"]
+    assert _names(report.unchanged) == ["cuisine.txt"]
     found = _texts(index, "jardin Shawinigan familles")
     assert "75 familles" in found and "40 familles" not in found
     assert index.vectors.count() == index.store.chunk_count()
@@ -70,7 +76,7 @@ def test_removed_file_leaves_the_index(corpus: Path, tmp_path: Path, encoder) ->
     _ingest(index, corpus)
     (corpus / "cuisine.txt").unlink()
     report = _ingest(index, corpus)
-    assert report.removed == ["cuisine.txt"]
+    assert _names(report.removed) == ["cuisine.txt"]
     assert "Rimouski" not in _texts(index, "cuisine Rimouski aînés")
     assert index.vectors.count() == index.store.chunk_count()
 
@@ -81,10 +87,21 @@ def test_a_file_that_fails_keeps_its_previous_version(corpus: Path, tmp_path: Pa
     (corpus / "cuisine.txt").write_bytes(b"\x00\x01\x02binary\xff\xfe" * 50)
     _write(corpus, "nouveau.md", "# Nouveau\nUn projet de friperie solidaire à Gaspé.\n")
     report = _ingest(index, corpus)
-    assert [doc for doc, _ in report.failed] == ["cuisine.txt"]
+    assert _names([doc for doc, _ in report.failed]) == ["cuisine.txt"]
     assert "cuisine.txt" in report.failed[0][1]
-    assert report.added == ["nouveau.md"]  # the rest of the run went on
+    assert _names(report.added) == ["nouveau.md"]  # the rest of the run went on
     assert "Rimouski" in _texts(index, "cuisine Rimouski aînés")
+
+
+def test_same_file_name_in_two_folders_are_two_documents(tmp_path: Path, encoder) -> None:
+    index = KnowledgeIndex(tmp_path / "home", encoder=encoder, chroma_url="")
+    for town in ("Rimouski", "Gaspé"):
+        folder = tmp_path / town
+        folder.mkdir()
+        _write(folder, "rapport.md", f"# Rapport\nLa friperie de {town} a ouvert.\n")
+        assert len(_ingest(index, folder).added) == 1
+    found = _texts(index, "friperie ouvert")
+    assert "Rimouski" in found and "Gaspé" in found
 
 
 def test_discover_refuses_unsupported_and_missing_paths(tmp_path: Path) -> None:

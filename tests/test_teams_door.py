@@ -393,5 +393,40 @@ def test_slack_and_teams_share_one_server_and_one_core(start_teams, tmp_path) ->
         app.server.stop()
 
 
+def test_project_update_from_teams_is_seen_from_slack(start_teams, tmp_path) -> None:
+    """The project commands (issue 5) are ChatCore commands: typed in Teams they write the
+    same store Slack reads. Runs once `bot.projects` is part of the server."""
+    pytest.importorskip("bot.projects")
+    from standins.servers import USER, server_environment, wait_answers
+    from standins.slack_api import SlackSender, SlackStandIn
+
+    with SlackStandIn() as slack:
+        extra = server_environment(slack, tmp_path / "unused")
+        extra.pop("ALLIANCES_HOME")
+        extra.pop("ALLIANCES_ADMINS")
+        extra["ALLIANCES_EDITORS"] = ADMIN.aad_object_id
+        app = start_teams(extra_environment=extra)
+        chat = new_personal_chat_id()
+        commands = (
+            'projet nouveau "Jardins de Trois-Rivières" région:Mauricie',
+            'projet maj "Jardins de Trois-Rivières" 14 familles inscrites cet automne',
+        )
+        for number, command in enumerate(commands, 1):
+            app.sender.personal_message(chat, command, user=ADMIN)
+            app.standin.wait_messages(chat, count=number)
+        replies = app.standin.messages(chat)
+        assert "Jardins de Trois-Rivières" in replies[0].text
+        assert "14 familles inscrites" in replies[1].text
+
+        sender = SlackSender(f"{app.url}/slack/events", slack)
+        event, _ = sender.user_writes(
+            "C0TEAMSPRJ", USER, 'projet voir "Jardins de Trois-Rivières"', as_mention=True
+        )
+        (answer,) = wait_answers(slack, "C0TEAMSPRJ", event["ts"])
+        seen = answer["text"] + str(answer.get("blocks"))
+        assert "14 familles inscrites" in seen and "Admin Alliances" in seen
+        app.server.stop()
+
+
 def run_coroutine(server, coroutine):
     return asyncio.run_coroutine_threadsafe(coroutine, server._loop).result(30)

@@ -246,6 +246,12 @@ def test_manifest_is_filled_in(tmp_path: Path) -> None:
     assert bot["scopes"] == ["personal", "team", "groupChat"]
     assert {s for entry in bot["commandLists"] for s in entry["scopes"]} == set(bot["scopes"])
     assert all(len(entry["commands"]) <= 10 for entry in bot["commandLists"])
+    for entry in bot["commandLists"]:  # schema 1.17: titles ≤ 32, descriptions ≤ 128
+        assert all(
+            len(c["title"]) <= 32 and len(c["description"]) <= 128 for c in entry["commands"]
+        )
+        titles = {command["title"] for command in entry["commands"]}
+        assert {"projet nouveau", "projet maj", "projet voir", "projet liste"} <= titles
     assert len(manifest["description"]["short"]) <= 80
     assert len(manifest["name"]["short"]) <= 30
     with pytest.raises(PackageError, match="GUID"):

@@ -47,6 +47,7 @@ from bot.chat import (
     ChatService,
     NoticeReply,
 )
+from bot.projects import project_commands_of
 from bot.settings import TeamsSettings
 from bot.state import State
 from bot.teams import cards
@@ -63,6 +64,7 @@ from bot.teams.messages import (
     plain_text,
     user_id_of,
 )
+from bot.teams.project_cards import ProjectCardActions  # also registers the project cards
 from bot.teams.references import ConversationReferences, StoredConversation
 
 log = logging.getLogger(__name__)
@@ -104,8 +106,8 @@ class TeamsDoor:
         self.settings = settings
         self.chat = chat
         self.state = state
+        self.auth_configuration = build_auth_configuration(settings)  # may refuse the settings
         self.references = references or ConversationReferences(state.path)
-        self.auth_configuration = build_auth_configuration(settings)
         self.connection_manager = build_connection_manager(self.auth_configuration)
         self.adapter = CloudAdapter(connection_manager=self.connection_manager)
         self.adapter.on_turn_error = self._on_turn_error
@@ -120,6 +122,13 @@ class TeamsDoor:
         self.application.activity(ActivityTypes.conversation_update)(self._on_conversation_update)
         self.application.activity(ActivityTypes.installation_update)(self._on_installation_update)
         self.application.error(self._on_application_error)
+        commands = project_commands_of(chat)
+        self.project_actions = ProjectCardActions(self, commands) if commands else None
+        if not settings.authenticated:
+            # Anonymous turns have no app id; the SDK would warn about it on every message.
+            logging.getLogger(
+                "microsoft_agents.hosting.core.connector.client.user_token_client"
+            ).setLevel(logging.ERROR)
 
     # mounting -----------------------------------------------------------------------------
 
@@ -204,6 +213,9 @@ class TeamsDoor:
                 saved = self.state.add_feedback_comment(answer_id, user, comment[:2000])
                 text = cards.COMMENT_THANKS if saved else cards.COMMENT_WITHOUT_VOTE
                 await context.send_activity(_text_message(text))
+        elif self.project_actions is not None and self.project_actions.handles(action.name):
+            self._remember(activity)
+            self.project_actions.start(context, action)
         elif action.name in cards.CARD_ACTIONS:
             self._remember(activity)
             text = cards.CARD_ACTIONS[action.name](action.data)
@@ -261,12 +273,18 @@ class TeamsDoor:
     async def _reply(
         self, identity: ClaimsIdentity, continuation: Activity, request: ChatRequest
     ) -> None:
+        waits = self.project_actions is not None and self.project_actions.waits_for_index(
+            request.text
+        )
+
         async def turn(context: TurnContext) -> None:
             typing: Any = contextlib.nullcontext()
-            if self.chat.core.needs_assistant(request):
+            if waits or self.chat.core.needs_assistant(request):
                 typing = TypingIndicator(context, typing_options=TYPING)
             async with typing:
                 try:
+                    if waits:  # project writes are indexed at once: the index must be loaded
+                        await self.chat.wait_ready(self.chat.ready_timeout_s)
                     reply = await self.chat.handle(request)
                 except Exception:
                     log.exception("answering a Teams message failed")
@@ -281,6 +299,38 @@ class TeamsDoor:
             await self._run_turn(identity, continuation, turn)
         except Exception:
             log.exception("could not answer in Teams conversation %s", continuation.conversation.id)
+
+    def spawn_turn(self, context: TurnContext, turn: TurnCallback, *, name: str) -> None:
+        """Run `turn` in the background, in a proactive turn that replies to this activity
+        (card actions: acknowledged at once, handled afterwards); its errors are logged."""
+        identity = context.identity or ClaimsIdentity()
+        continuation = context.activity.get_conversation_reference().get_continuation_activity()
+        continuation.id = context.activity.id
+
+        async def run() -> None:
+            try:
+                await self._run_turn(identity, continuation, turn)
+            except Exception:
+                log.exception("Teams turn %s failed", name)
+
+        self.chat.spawn(run(), name=name)
+
+    async def replace_reply(
+        self, context: TurnContext, activity_id: str | None, reply: ChatReply | Any
+    ) -> bool:
+        """Show a reply in place of the message `activity_id` (a card the user clicked), when
+        it fits in one message; False when it could not be done (then send it instead)."""
+        activities = render(reply)
+        if not activity_id or len(activities) != 1:
+            return False
+        activity = activities[0]
+        activity.id = activity_id
+        try:
+            await context.update_activity(activity)
+        except Exception:
+            log.warning("could not update Teams message %s", activity_id, exc_info=True)
+            return False
+        return True
 
     async def send_reply(self, context: TurnContext, reply: ChatReply | Any) -> list[str]:
         """Send a chat reply in a turn; returns the ids of the activities written."""

@@ -129,7 +129,13 @@ def chat_request(
     activity: Activity, place: TeamsPlace, text: str, *, surface: str = "message"
 ) -> ChatRequest:
     """The platform-neutral request for a message. Teams does not give the thread back, so
-    `history` is None: the core uses the turns it remembered for this conversation."""
+    `history` is None: the core uses the turns it remembered for this conversation. The
+    activity id, with its conversation (Teams message ids are unique within a conversation
+    only), is the request id: a redelivered activity never writes twice. The author's name
+    is what project updates show."""
+    request_id = None
+    if activity.id:
+        request_id = f"teams:{base_conversation_id(place.conversation_id)}:{activity.id}"
     return ChatRequest(
         text=text,
         user_id=user_id_of(activity),
@@ -142,4 +148,6 @@ def chat_request(
         ),
         history=None,
         surface=surface,
+        request_id=request_id,
+        user_name=activity.from_property.name if activity.from_property else None,
     )
