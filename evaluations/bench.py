@@ -33,7 +33,8 @@ import numpy as np
 
 from evaluations.synthetic import QUERIES, generate_documents, write_documents
 
-CHUNKS_PER_SYNTHETIC_DOC = 4
+# A synthetic document is a title, a description and three updates: five chunks.
+CHUNKS_PER_SYNTHETIC_DOC = 5
 
 
 def percentiles(samples: Sequence[float]) -> dict[str, float]:
@@ -100,7 +101,9 @@ def build_scale_home(
 
     index = KnowledgeIndex(home, encoder_spec=model, chroma_url="")
     Assistant(index).ingest()
-    documents_needed = max(0, (total_chunks - index.store.chunk_count()) // 4)
+    documents_needed = max(
+        0, (total_chunks - index.store.chunk_count()) // CHUNKS_PER_SYNTHETIC_DOC
+    )
     first = min(documents_needed, 10_000)
     folders = [(workdir / f"scale-{total_chunks}-a", first, 11)]
     if documents_needed > first:
@@ -120,7 +123,7 @@ def _vector_pool(index: Any, size: int) -> np.ndarray:
     from retrieval.chunking import chunk_document
 
     texts: list[str] = []
-    for document in generate_documents(max(1, size // 4) + 1, seed=99):
+    for document in generate_documents(max(1, size // CHUNKS_PER_SYNTHETIC_DOC) + 1, seed=99):
         info = DocumentInfo(doc_id=document.name, path=Path(document.name), title=document.name)
         texts += [chunk.embedding_text() for chunk in chunk_document(info, document.text)]
     return index.encoder.encode_documents(texts[:size])

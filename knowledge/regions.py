@@ -155,29 +155,46 @@ def find_regions_in_text(text: str) -> list[str]:
     folded = f" {fold_key(text)} "
     found: list[tuple[int, str]] = []
     for key, name in _BY_KEY.items():
+        position = folded.find(f" {key} ")
+        if position < 0 or name in [n for _, n in found]:
+            continue
         if len(key) <= _SHORT_ALIAS_LENGTH and not _is_short_alias_in(text, key):
             continue
-        position = folded.find(f" {key} ")
-        if position >= 0 and name not in [n for _, n in found]:
-            found.append((position, name))
+        found.append((position, name))
     found.sort()
     # "Nord-du-Québec / Baie-James" mentions both the group and a part: keep the part.
     names = [name for _, name in found]
     return [n for n in names if not (n in REGION_GROUPS and set(REGION_GROUPS[n]) & set(names))]
 
 
-def _is_short_alias_in(text: str, key: str) -> bool:
-    """Short aliases count only when typed as a word; all-caps aliases only in capitals."""
+def _short_alias_patterns() -> dict[str, list[re.Pattern[str]]]:
+    """Folded short alias → how it must appear: in capitals for all-caps aliases ("CN"),
+    as a whole word otherwise. Compiled once: this runs on every question."""
+    patterns: dict[str, list[re.Pattern[str]]] = {}
     for territory in TERRITORIES:
         for alias in territory.aliases:
-            if fold_key(alias) != key:
+            key = fold_key(alias)
+            if len(key) > _SHORT_ALIAS_LENGTH:
                 continue
-            if alias.isupper():
-                if re.search(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", text):
-                    return True
-            elif re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", fold_key(text)):
-                return True
-    return False
+            word = alias if alias.isupper() else key
+            flags = 0 if alias.isupper() else re.IGNORECASE
+            patterns.setdefault(key, []).append(
+                re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", flags)
+            )
+    return patterns
+
+
+_SHORT_ALIASES = _short_alias_patterns()
+
+
+def _is_short_alias_in(text: str, key: str) -> bool:
+    """Short aliases count only when typed as a word; all-caps aliases only in capitals."""
+    patterns = _SHORT_ALIASES.get(key)
+    if not patterns:
+        return True  # a short canonical name ("Laval" is 5 letters; none is shorter)
+    folded = fold_key(text)
+    return any(p.search(text) if not p.flags & re.IGNORECASE else p.search(folded)
+               for p in patterns)
 
 
 def replace_aliases(text: str) -> str:

@@ -68,12 +68,16 @@ class VectorStore:
             metadata={"hnsw:space": "cosine"},
         )
         self._max_batch = int(getattr(client, "get_max_batch_size", lambda: 5000)() or 5000)
+        # Counting costs ~15 ms at 100,000 vectors; it only bounds n_results, so it is
+        # remembered until this store writes (another process's writes only add vectors).
+        self._known_count: int | None = None
 
     def count(self) -> int:
         return int(self._collection.count())
 
     def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Insert (or replace) chunks with their precomputed vectors."""
+        self._known_count = None
         for start in range(0, len(chunks), self._max_batch):
             batch = chunks[start : start + self._max_batch]
             self._collection.upsert(
@@ -84,6 +88,7 @@ class VectorStore:
             )
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
+        self._known_count = None
         for start in range(0, len(doc_ids), 500):
             batch = list(doc_ids[start : start + 500])
             where = {"doc_id": batch[0]} if len(batch) == 1 else {"doc_id": {"$in": batch}}
@@ -93,15 +98,21 @@ class VectorStore:
         DenseHit
     ]:
         where = filters.chroma_where() if filters else None
-        available = self.count()
+        available = self._known_count if self._known_count is not None else self.count()
+        self._known_count = available
         if available == 0:
+            self._known_count = None
             return []
-        result = self._collection.query(
-            query_embeddings=[vector],
-            n_results=min(k, available),
-            where=where,
-            include=["distances"],
-        )
+        try:
+            result = self._collection.query(
+                query_embeddings=[vector], n_results=min(k, available), where=where,
+                include=["distances"],
+            )
+        except Exception:
+            if self._known_count is None:
+                raise
+            self._known_count = None  # another process removed vectors: count again
+            return self.query(vector, k, filters)
         ids = result["ids"][0]
         distances = result["distances"][0]
         return [DenseHit(chunk_id, 1.0 - float(distance)) for chunk_id, distance in zip(
