@@ -19,6 +19,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from bot.chat import AnswerEngine, ChatService
+from bot.digests.install import install_digests  # issue 6
 from bot.projects import install_project_commands
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack import SlackDoor
@@ -65,6 +66,7 @@ def create_app(
     web_app[STATE] = state
     install_project_commands(chat, settings, web_app=web_app)  # `projet`, for every door
     web_app[DOORS] = _mount_doors(web_app, settings, chat, state, socket_mode=socket_mode)
+    install_digests(chat, settings, web_app)  # issue 6: `digest` command and scheduler
     web_app.router.add_get(HEALTH_PATH, _healthz)
 
     async def start_chat(_app: web.Application) -> None:
