@@ -99,6 +99,8 @@ class ChatRequest:
     idempotency key, so a redelivered request never writes twice.
     `user_name`: the user's display name when the platform gives it (shown as the author
     of project updates).
+    `on_progress`: called from the worker thread with `retrieval.answer_events.AnswerProgress`
+    events while an LLM writes the answer (an adapter shows them as a status; never text).
     """
 
     text: str
@@ -109,6 +111,7 @@ class ChatRequest:
     surface: str = "message"  # how it arrived: "mention", "message", "command", "assistant"
     request_id: str | None = None
     user_name: str | None = None
+    on_progress: Callable[[Any], None] | None = field(default=None, compare=False, repr=False)
 
 
 # --- what goes back -----------------------------------------------------------------------
@@ -158,6 +161,8 @@ class AnswerEngine(Protocol):
         region: str | None = None,
         plan: str | None = None,
         history: Sequence[Turn] = (),
+        user: str | None = None,
+        on_progress: Callable[[Any], None] | None = None,
     ) -> Answer: ...
 
 
@@ -402,7 +407,9 @@ class ChatCore:
                 region = channel_region = settings.region
         try:
             answer = self.assistant.ask(
-                question, region=region, plan=plan, history=self._to_turns(history)
+                question, region=region, plan=plan, history=self._to_turns(history),
+                user=f"{conversation.platform}:{request.user_id}",  # the LLM quota's key
+                on_progress=request.on_progress,
             )
         except ValueError as error:
             # QuestionError, UnknownRegionError and UnknownPlanError are ValueErrors whose

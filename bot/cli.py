@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from bot.digest_cli import add_arguments as add_digest_arguments  # issue 6
+from bot.digest_cli import run as run_digest  # issue 6
 from bot.project_cli import add_arguments as add_project_arguments
 from bot.project_cli import run as run_projects
 
@@ -88,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     projects = commands.add_parser("projects", help="projets : lister, voir, exporter, importer")
     add_project_arguments(projects)
 
+    digest = commands.add_parser("digest", help="résumé des projets : aperçu ou envoi (cron)")
+    add_digest_arguments(digest)  # issue 6: bot/digest_cli.py
+
     teams = commands.add_parser("teams-package", help="paquet de l'application Teams (zip)")
     teams.add_argument("--out", type=Path, default=Path("alliances-teams.zip"))
     teams.add_argument("--app-id", help="ID d'application Microsoft du bot (défaut : …CLIENTID)")
@@ -106,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {
         "ingest": _ingest, "ask": _ask, "search": _search, "chat": _chat, "serve": _serve,
         "eval": _eval, "bench": _bench, "teams-package": _teams_package, "projects": run_projects,
+        "digest": run_digest,  # issue 6
     }
     try:
         return handlers[args.command](args)
@@ -240,7 +246,7 @@ def _eval(args: argparse.Namespace) -> int:
     if unknown or not models:
         print(f"alliances: modes inconnus : {', '.join(sorted(unknown))}", file=sys.stderr)
         return USAGE_ERROR
-    llm, llm_label = None, "llm"
+    llm, llm_label, llm_timeout_s = None, "llm", None
     if with_llm:
         from retrieval.llm_model import chat_model_from_environment
 
@@ -249,14 +255,14 @@ def _eval(args: argparse.Namespace) -> int:
             print("alliances: --answerer llm demande ALLIANCES_LLM (ex. openai:gpt-4o-mini).",
                   file=sys.stderr)
             return USAGE_ERROR
-        llm, llm_label = configured[0], configured[1].label
+        llm, llm_label, llm_timeout_s = configured[0], configured[1].label, configured[1].timeout_s
     configs = [EvalConfig("lexical", None)] if "lexical" in modes else []
     configs += [EvalConfig(mode, model) for model in models for mode in modes if mode != "lexical"]
     with tempfile.TemporaryDirectory(prefix="alliances-eval-") as scratch:
         workdir = args.workdir or Path(scratch)
         report = run_evaluation(
             configs, workdir, args.gold, progress=lambda m: print(m, file=sys.stderr),
-            llm=llm, llm_label=llm_label, limit=args.limit,
+            llm=llm, llm_label=llm_label, limit=args.limit, llm_timeout_s=llm_timeout_s,
         )
     write_report(report, args.report)
     print(f"{report['questions']} questions de référence\n")

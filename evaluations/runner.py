@@ -1,7 +1,10 @@
 """`alliances eval`: retrieval and answer quality on the gold set, per configuration.
 
 A configuration is a retrieval mode (lexical, dense, hybrid) and, for the modes that use
-vectors, an embedding model. Each model gets its own data folder, ingested once.
+vectors, an embedding model. Each model gets its own data folder, ingested once. With an LLM
+(`alliances eval --answerer llm`), the answers are written by it (retrieval.llm_answerer)
+and each configuration's label ends in "+llm"; every report has the faithfulness figure
+(evaluations.faithfulness).
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evaluations.faithfulness import answer_faithfulness, faithfulness_share
 from evaluations.gold_set import GoldQuestion, load_gold_set
+from evaluations.llm_report import llm_summary
 from evaluations.metrics import (
     abstention_scores,
     answer_correct,
@@ -62,21 +67,37 @@ def evaluate_config(
     from retrieval.extractive import AnswerRequest
     from retrieval.filters import SearchFilters
 
-    answerer = assistant.answerer.model_copy(update={"search_mode": config.mode})
+    answerer = assistant.answerer
+    if hasattr(answerer, "with_search_mode"):  # the LLM answerer
+        answerer = answerer.with_search_mode(config.mode)
+    else:
+        answerer = answerer.model_copy(update={"search_mode": config.mode})
     records: list[dict[str, Any]] = []
     latencies: list[float] = []
+    traces: list[dict[str, Any]] = []
     for gold in questions:
         started = time.perf_counter()
         result = assistant.index.search(gold.question, RANKING_DEPTH, mode=config.mode)
         ranking = [hit.chunk.doc_id for hit in result.hits]
-        answer = answerer.answer(AnswerRequest(question=gold.question, filters=SearchFilters()))
+        request = AnswerRequest(question=gold.question, filters=SearchFilters())
+        trace = None
+        if hasattr(answerer, "run"):
+            run = answerer.run(request)
+            answer, trace = run.answer, run.trace.as_dict()
+            traces.append(trace)
+        else:
+            answer = answerer.answer(request)
         latencies.append((time.perf_counter() - started) * 1000)
+        supported, counted = answer_faithfulness(answer, assistant.index)
         record: dict[str, Any] = {
             "id": gold.id, "question": gold.question, "language": gold.language,
             "types": list(gold.types), "answerable": gold.answerable,
             "abstained": answer.abstained, "answer": answer.text,
-            "cited": [c.doc_id for c in answer.citations],
+            "cited": [c.doc_id for c in answer.citations], "answerer": answer.answerer,
+            "supported_sentences": supported, "counted_sentences": counted,
         }
+        if trace is not None:
+            record["llm"] = trace
         if gold.answerable:
             relevant = gold.documents
             record.update(
@@ -100,8 +121,20 @@ def evaluate_config(
     overall["abstention_precision"] = abstention.precision
     overall["abstention_recall"] = abstention.recall
     overall["latency_ms_p50"] = statistics.median(latencies) if latencies else 0.0
-    return {"config": config.label, "overall": overall, "breakdown": summary,
-            "questions": records}
+    overall["faithfulness"] = faithfulness_share(records)
+    label = config.label + ("+llm" if traces else "")
+    report = {"config": label, "overall": overall, "breakdown": summary, "questions": records}
+    if traces:
+        report["llm"] = llm_summary(traces)
+    return report
+
+
+def sample_questions(questions: Sequence[GoldQuestion], limit: int | None) -> list[GoldQuestion]:
+    """At most `limit` questions, evenly spread over the gold set (all when None)."""
+    if not limit or limit >= len(questions):
+        return list(questions)
+    step = len(questions) / limit
+    return [questions[int(i * step)] for i in range(limit)]
 
 
 def run_evaluation(
@@ -110,9 +143,14 @@ def run_evaluation(
     gold_path: Path | None = None,
     progress: Callable[[str], None] | None = None,
     make_assistant: Callable[[str, Path], Any] = _assistant_for,
+    llm: Any = None,
+    llm_label: str = "llm",
+    limit: int | None = None,
+    llm_timeout_s: float | None = None,
 ) -> dict[str, Any]:
-    """Evaluate every configuration; lexical-only runs on the first model's index."""
-    questions = load_gold_set(gold_path) if gold_path else load_gold_set()
+    """Evaluate every configuration; lexical-only runs on the first model's index. `llm`:
+    a LangChain chat model that writes the answers; `limit`: evaluate that many questions."""
+    questions = sample_questions(load_gold_set(gold_path) if gold_path else load_gold_set(), limit)
     assistants: dict[str, Any] = {}
     results = []
     for config in configs:
@@ -121,6 +159,14 @@ def run_evaluation(
             if progress:
                 progress(f"ingestion avec le modèle {model}…")
             assistants[model] = make_assistant(model, workdir)
+            if llm is not None:
+                from retrieval.llm_answerer import LLMAnswerer
+
+                options = {"timeout_s": llm_timeout_s} if llm_timeout_s else {}
+                assistants[model].answerer = LLMAnswerer(
+                    model=llm, extractive=assistants[model].answerer, model_label=llm_label,
+                    **options,
+                )
         if progress:
             progress(f"évaluation {config.label} ({len(questions)} questions)…")
         results.append(evaluate_config(assistants[model], config, questions))
@@ -131,7 +177,7 @@ TABLE_COLUMNS = [
     ("R@1", "recall_at_1"), ("R@5", "recall_at_5"), ("R@10", "recall_at_10"),
     ("MRR@10", "mrr_at_10"), ("nDCG@10", "ndcg_at_10"), ("Acc", "accuracy"),
     ("F1", "token_f1"), ("Abst P", "abstention_precision"), ("Abst R", "abstention_recall"),
-    ("p50 ms", "latency_ms_p50"),
+    ("Faith", "faithfulness"), ("p50 ms", "latency_ms_p50"),
 ]
 
 

@@ -15,8 +15,10 @@ within milliseconds whatever the answer costs.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
@@ -38,6 +40,7 @@ from bot.slack import blocks as kit
 from bot.slack.delivery import Respond, SlackReplier, SlackTarget, respond_privately
 from bot.slack.messages import GREETING, mentions, plain_text, thread_history
 from bot.state import State
+from retrieval.answer_events import STATUS_TEXT
 
 log = logging.getLogger(__name__)
 
@@ -272,6 +275,8 @@ class SlackListeners:
                 await self.replier.set_status(target)
                 if self._first_question_in_assistant_thread(target):
                     await self.replier.set_title(target, text)
+                # While an LLM writes: "Je rédige la réponse…", "Je vérifie…" as the status.
+                request = replace(request, on_progress=self._status_updater(target))
             if asks_a_question and not self.replier.streaming.usable(target):
                 placeholder_ts = await self.replier.post_placeholder(target)
             reply = await self.chat.handle(request)
@@ -279,6 +284,21 @@ class SlackListeners:
         except Exception:
             log.exception("answering %s in %s failed", event.get("ts"), target.channel)
             await self.replier.deliver_failure(target, placeholder_ts)
+
+    def _status_updater(self, target: SlackTarget) -> Callable[[Any], None]:
+        """A progress callback (called in the assistant's worker thread) that shows each new
+        stage of an LLM answer as the assistant thread's status; the text streams only once
+        checked (docs/llm.md)."""
+        loop = asyncio.get_running_loop()
+        shown: set[str] = set()
+
+        def update(event: Any) -> None:
+            status = STATUS_TEXT.get(getattr(event, "stage", ""))
+            if status and status not in shown:
+                shown.add(status)
+                asyncio.run_coroutine_threadsafe(self.replier.set_status(target, status), loop)
+
+        return update
 
     def _first_question_in_assistant_thread(self, target: SlackTarget) -> bool:
         assert target.thread_ts is not None

@@ -82,6 +82,8 @@ class FakeAssistant:
         region: str | None = None,
         plan: str | None = None,
         history: Sequence[Turn] = (),
+        user: str | None = None,
+        on_progress: Any = None,
     ) -> Answer:
         if question == WARM_UP_QUESTION:
             return Answer(question, "(mise en route)", False, [])
