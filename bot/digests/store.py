@@ -316,14 +316,18 @@ class DigestStore:
         return Subscription(*row) if row else None
 
     def subscriptions(self, *, channel: str | None = None) -> list[Subscription]:
-        sql = f"SELECT {_SUBSCRIPTION_COLUMNS} FROM digest_subscriptions"
+        rows = self._rows("digest_subscriptions", _SUBSCRIPTION_COLUMNS, channel)
+        return [Subscription(*row) for row in rows]
+
+    def _rows(self, table: str, columns: str, channel: str | None) -> list[Any]:
+        """Every row of a table, or of one channel, oldest first."""
+        sql = f"SELECT {columns} FROM {table}"
         args: list[Any] = []
         if channel is not None:
             sql += " WHERE channel = ?"
             args.append(channel)
         with self._lock:
-            rows = self.db.execute(sql + " ORDER BY id", args).fetchall()
-        return [Subscription(*row) for row in rows]
+            return self.db.execute(sql + " ORDER BY id", args).fetchall()
 
     def _subscription_for(self, platform: str, channel: str) -> Subscription | None:
         row = self.db.execute(
@@ -434,13 +438,7 @@ class DigestStore:
             return self._delivery(platform, channel, period_key)
 
     def deliveries(self, *, channel: str | None = None) -> list[Delivery]:
-        sql = f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries"
-        args: list[Any] = []
-        if channel is not None:
-            sql += " WHERE channel = ?"
-            args.append(channel)
-        with self._lock:
-            rows = self.db.execute(sql + " ORDER BY id", args).fetchall()
+        rows = self._rows("digest_deliveries", _DELIVERY_COLUMNS, channel)
         return [Delivery(*row) for row in rows]
 
     def last_posted(self, platform: str, channel: str) -> Delivery | None:
