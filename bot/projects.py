@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from bot.bilingual import say as _say
 from bot.chat import ChatReply, ChatRequest, ChatService, Command, NoticeReply
 from knowledge.folding import fold_key
 from knowledge.project_commands import (
@@ -76,10 +77,6 @@ CHOICE_LIMIT = 8
 GROUP_CACHE_S = 300.0
 
 Language = Literal["fr", "en"]
-
-
-def _say(language: str, french: str, english: str) -> str:
-    return english if language == "en" else french
 
 
 # --- forms ------------------------------------------------------------------------------------
@@ -379,6 +376,19 @@ def project_facts(project: Project, language: str = "fr") -> list[tuple[str, str
             label = FIELD_LABELS[name][labels]
             facts.append((label[:1].upper() + label[1:], value))
     return facts
+
+
+def indexing_note(indexed: bool | None, language: str) -> str | None:
+    """What a confirmation says about indexing: searchable now, deferred, or nothing."""
+    if indexed is True:
+        return _say(language, "les questions en tiennent compte dès maintenant", "searchable now")
+    if indexed is False:
+        return _say(
+            language,
+            "indexation différée (elle sera reprise automatiquement)",
+            "indexing deferred (it will be retried automatically)",
+        )
+    return None
 
 
 def update_fact_pairs(update: ProjectUpdate, language: str = "fr") -> list[tuple[str, str]]:

@@ -22,6 +22,7 @@ import re
 import uuid
 from collections.abc import Callable
 
+from bot.bilingual import say as _say
 from bot.chat import (
     PLATFORM_SLACK,
     ChatReply,
@@ -74,10 +75,6 @@ _OPTION = re.compile(r"(?<![\w-])(?P<key>r[ée]gion|vide|empty)\s*:\s*", re.IGNO
 _ALL_REGIONS = {"toutes", "tout", "tous", "aucune", "aucun", "all", "none", "-"}
 _SKIP_WORDS = {"ignorer", "sauter", "rien", "non", "skip", "no", "none", "aucun"}
 _MESSAGE_WORDS = {"message", "oui", "afficher", "yes", "show", "publier"}
-
-
-def _say(language: str, french: str, english: str) -> str:
-    return english if language == "en" else french
 
 
 class DigestCommands:

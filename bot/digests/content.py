@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.bilingual import say as _say
 from bot.digests.schedule import TIME_ZONE
 from knowledge.projects import (
     Project,
@@ -33,10 +34,6 @@ from knowledge.regions import territories_in
 UPDATES_PER_PROJECT = 3  # update lines shown per project; the others are counted
 UPDATE_TEXT_CHARS = 200  # an update's text is shortened to this in a digest
 NO_MRC_FR, NO_MRC_EN = "MRC non précisée", "MRC not given"
-
-
-def _say(language: str, french: str, english: str) -> str:
-    return english if language == "en" else french
 
 
 @dataclass(frozen=True)

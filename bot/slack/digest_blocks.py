@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.bilingual import say as _say
 from bot.digests.content import (
     Digest,
     DigestReply,
@@ -28,10 +29,6 @@ from knowledge.projects import status_label
 Block = dict[str, Any]
 
 HEADER_LIMIT = 150
-
-
-def _say(language: str, french: str, english: str) -> str:
-    return english if language == "en" else french
 
 
 def digest_blocks(reply: DigestReply) -> list[Block]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.bilingual import say as _say
 from bot.projects import (
     FormField,
     ProjectCardReply,
@@ -19,6 +20,7 @@ from bot.projects import (
     ProjectFormReply,
     ProjectListReply,
     choice_question,
+    indexing_note,
     list_title,
     project_facts,
     update_fact_pairs,
@@ -42,10 +44,6 @@ VIEW_NEW_PROJECT = "alliances_project_new"
 HEADER_LIMIT = 150
 FIELDS_PER_SECTION = 10
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
-
-
-def _say(language: str, french: str, english: str) -> str:
-    return english if language == "en" else french
 
 
 def _who(user_id: str, name: str | None, platform: str) -> str:
@@ -145,18 +143,9 @@ def confirmation_blocks(reply: ProjectConfirmationReply) -> list[Block]:
             f"The project: `/projet show {project.reference}`",
         )
     notes = [f"{_say(lang, 'Par', 'By')} {who}", format_date(local_date(when), lang)]
-    if reply.indexed is True:
-        notes.append(
-            _say(lang, "les questions en tiennent compte dès maintenant", "searchable now")
-        )
-    elif reply.indexed is False:
-        notes.append(
-            _say(
-                lang,
-                "indexation différée (elle sera reprise automatiquement)",
-                "indexing deferred (it will be retried automatically)",
-            )
-        )
+    indexing = indexing_note(reply.indexed, lang)
+    if indexing:
+        notes.append(indexing)
     notes.append(hint)
     blocks.append(kit.context(" · ".join(notes)))
     return blocks

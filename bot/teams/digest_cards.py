@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.bilingual import say as _say
 from bot.digests.content import (
     DigestReply,
     ProjectItem,
@@ -27,10 +28,6 @@ from knowledge.projects import status_label
 
 Card = dict[str, Any]
 Element = dict[str, Any]
-
-
-def _say(language: str, french: str, english: str) -> str:
-    return english if language == "en" else french
 
 
 def _plain(text: str) -> str:

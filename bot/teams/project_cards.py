@@ -36,6 +36,7 @@ from typing import Any, Protocol
 
 from microsoft_agents.hosting.core import TurnContext
 
+from bot.bilingual import say as _say
 from bot.chat import INTERNAL_ERROR_TEXT, ChatReply, ChatService, NoticeReply
 from bot.projects import (
     COMMAND_NAMES,
@@ -49,6 +50,7 @@ from bot.projects import (
     ProjectFormReply,
     ProjectListReply,
     choice_question,
+    indexing_note,
     list_title,
     project_facts,
     project_form,
@@ -79,10 +81,6 @@ LONG_TEXT_LIMIT = 1500  # an update's or a description's text in a card (a card 
 
 Card = kit.Card
 Element = kit.Element
-
-
-def _say(language: str, french: str, english: str) -> str:
-    return english if language == "en" else french
 
 
 def _language(value: Any) -> str:
@@ -223,18 +221,9 @@ def confirmation_card(reply: ProjectConfirmationReply) -> Card:
             f"The project: **project show {project.reference}**",
         )
     notes = [f"{_say(lang, 'Par', 'By')} {who}", format_date(local_date(when), lang)]
-    if reply.indexed is True:
-        notes.append(
-            _say(lang, "les questions en tiennent compte dès maintenant", "searchable now")
-        )
-    elif reply.indexed is False:
-        notes.append(
-            _say(
-                lang,
-                "indexation différée (elle sera reprise automatiquement)",
-                "indexing deferred (it will be retried automatically)",
-            )
-        )
+    indexing = indexing_note(reply.indexed, lang)
+    if indexing:
+        notes.append(indexing)
     notes.append(hint)
     body.append(_note(" · ".join(notes)))
     return kit.adaptive_card(body)
