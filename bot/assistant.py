@@ -5,16 +5,21 @@ With `ALLIANCES_LLM` set, answers are written by that chat model and checked
 (retrieval.llm_answerer), with a per-user quota of LLM answers (`ALLIANCES_LLM_RATE_LIMIT`,
 bot.rate_limit): past it, the person gets the extractive answer. Unset: extractive answers.
 `ask_stream` yields progress while the model writes, then the checked answer.
+
+Thread-safe: questions from several threads search side by side and the model writes with
+no lock held; at most `model_slots` answers wait on the model at once (bot.concurrency),
+and ingesting excludes questions.
 """
 
 from __future__ import annotations
 
-import threading
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.concurrency import ModelSlots, SharedExclusiveLock
 from bot.rate_limit import RateLimiter
 from knowledge.manifest import DocumentInfo
 from knowledge.paths import data_home, database_path
@@ -30,7 +35,15 @@ from retrieval.extractive import AnswerRequest, ExtractiveAnswerer
 from retrieval.filters import SearchFilters
 from retrieval.followups import Turn, contextualize
 from retrieval.index import KnowledgeIndex, SearchMode, SearchResult
-from retrieval.ingestion import SHIPPED_ROOT, IngestReport, ProgressCallback, ingest
+from retrieval.ingestion import (
+    SHIPPED_ROOT,
+    IndexNotReadyError,
+    IngestReport,
+    ProgressCallback,
+    SqliteCatalog,
+    ingest,
+    verify,
+)
 from retrieval.language import detect_language
 
 __all__ = [
@@ -39,6 +52,7 @@ __all__ = [
 ]
 
 MAX_QUESTION_CHARS = 2000
+log = logging.getLogger(__name__)
 
 
 class QuestionError(ValueError):
@@ -77,7 +91,7 @@ class Assistant:
         the LLM answerer over `llm`, a LangChain chat model, when one is given)."""
         self.index = index
         if answerer is None:
-            answerer = ExtractiveAnswerer(index=index, catalog=_catalog(index.home))
+            answerer = ExtractiveAnswerer(index=index)
             if llm is not None:
                 from retrieval.llm_answerer import LLMAnswerer
 
@@ -87,10 +101,10 @@ class Assistant:
                 )
         self.answerer = answerer
         self.rate_limiter = rate_limiter
-        # One question at a time per process: the lexical index and SQLite connection are
-        # shared; searching takes tens of milliseconds, so this costs little. An LLM writes
-        # outside the lock.
-        self._lock = threading.RLock()
+        # Questions search side by side (shared); ingesting is exclusive (`with self._lock`).
+        # The LLM writes outside the lock, in one of `model_slots` (bot.concurrency).
+        self._lock = SharedExclusiveLock()
+        self.model_slots = ModelSlots.from_environment()
 
     @classmethod
     def from_environment(cls, home: Path | None = None) -> Assistant:
@@ -117,11 +131,31 @@ class Assistant:
     def home(self) -> Path:
         return self.index.home
 
+    # Set once ensure_ready found (or made) the index agree with the shipped documents.
+    _index_checked = False
+
     def ensure_ready(self, progress: ProgressCallback | None = None) -> IngestReport | None:
-        """Ingest the shipped knowledge base if nothing is indexed yet."""
+        """Bring the index in line with the shipped knowledge base, once per process: the
+        first ingestion into an empty data folder, the repair of an interrupted one (checked
+        per document across passages, vectors and catalog), the update of changed files.
+        When everything agrees this loads no model. Returns the report when something was
+        done; raises IndexNotReadyError (French) when the index cannot be made to agree."""
         with self._lock:
-            if self.index.is_empty():
-                return self.ingest(progress=progress)
+            if self._index_checked:
+                return None
+            report = self.ingest(progress=progress)
+            problems = [f"{doc_id} : {message}" for doc_id, message in report.failed]
+            if not problems and report.changed:
+                problems = verify(self.index, catalog=_catalog_sink(self.home))
+            if problems:
+                raise IndexNotReadyError(
+                    "La base de connaissances n'a pas pu être mise en état : "
+                    + " ; ".join(problems[:5])
+                )
+            self._index_checked = True
+            if report.changed:
+                log.info("knowledge base brought in line: %s", report.summary())
+                return report
         return None
 
     def ingest(
@@ -133,7 +167,7 @@ class Assistant:
         with self._lock:
             return ingest(
                 self.index, documents, root=root, progress=progress,
-                on_catalog=lambda loaded, removed: _update_catalog(self.home, loaded, removed),
+                catalog=_catalog_sink(self.home),
             )
 
     def ask(
@@ -188,31 +222,49 @@ class Assistant:
         self, request: AnswerRequest, question: str, user: str | None, started: float
     ) -> Iterator[AnswerEvent]:
         yield AnswerProgress("searching")
+        self._ensure_indexed()
         if not self.uses_llm:
-            with self._lock:
-                self.ensure_ready()
+            with self._lock.shared():
                 answer = self.answerer.answer(request)
             events = events_for(answer)
         else:
-            with self._lock:
-                self.ensure_ready()
+            with self._lock.shared():
                 prepared = self.answerer.prepare(request)
-            # Only answers the model would write count against the asker's quota.
-            limited = (
-                self.rate_limiter is not None and user is not None
-                and self.answerer.needs_model(prepared) and not self.rate_limiter.allow(user)
-            )
-            if limited:
-                from retrieval.llm_answerer import RATE_LIMITED
-
-                events = self.answerer.without_model(prepared, RATE_LIMITED)
-            else:
-                events = self.answerer.events(prepared)
+            events = self._llm_events(prepared, user)
         for event in events:
             if isinstance(event, AnswerDone):
                 event.answer.question = question
                 event.answer.timings_ms["total_ms"] = (time.perf_counter() - started) * 1000
             yield event
+
+    def _llm_events(self, prepared: Any, user: str | None) -> Iterator[AnswerEvent]:
+        """The LLM answerer's events, holding a model slot while the model writes. No lock
+        is held here: the model call is the slow part."""
+        from retrieval.llm_answerer import LLM_BUSY, RATE_LIMITED
+
+        if not self.answerer.needs_model(prepared):
+            yield from self.answerer.events(prepared)
+            return
+        if not self.model_slots.try_acquire():
+            # Every slot is taken: the extractive answer now beats a wait of many seconds.
+            yield from self.answerer.without_model(prepared, LLM_BUSY)
+            return
+        try:
+            # Only answers the model would write count against the asker's quota.
+            if self.rate_limiter is not None and user is not None and not (
+                self.rate_limiter.allow(user)
+            ):
+                yield from self.answerer.without_model(prepared, RATE_LIMITED)
+            else:
+                yield from self.answerer.events(prepared)
+        finally:
+            self.model_slots.release()
+
+    def _ensure_indexed(self) -> None:
+        """Make the index ready first (`ensure_ready`) unless this process already did: one
+        attribute read, so that questions do not queue on the exclusive lock once it is."""
+        if not self._index_checked:
+            self.ensure_ready()
 
     def search(
         self,
@@ -227,8 +279,8 @@ class Assistant:
     ) -> SearchResult:
         query = validate_question(query)
         filters = SearchFilters.from_user(region=region, plan=plan, measure=measure, kind=kind)
-        with self._lock:
-            self.ensure_ready()
+        self._ensure_indexed()
+        with self._lock.shared():
             return self.index.search(query, k, filters, mode)
 
 
@@ -238,13 +290,6 @@ def _catalog(home: Path) -> object | None:
     return CatalogAnswerer(database_path(home))
 
 
-def _update_catalog(
-    home: Path, loaded: Sequence[tuple[DocumentInfo, str]], removed: Sequence[str]
-) -> None:
-    from knowledge.catalog import build_catalog, remove_document
-
-    db_path = database_path(home)
-    for doc_id in removed:
-        remove_document(db_path, doc_id)
-    if loaded:
-        build_catalog(db_path, loaded)
+def _catalog_sink(home: Path) -> SqliteCatalog:
+    """The catalog ingestion fills and checks: the tables of the project's SQLite file."""
+    return SqliteCatalog(database_path(home))

@@ -12,10 +12,12 @@ calls `ChatService.handle` and renders the `ChatReply` it gets back (Block Kit, 
   channel's default region, inline filters (`région:Estrie`, `plan:PAGIEPS`) and the
   conversation's earlier turns as context.
 
-`ChatService` wraps a core for asyncio servers: the blocking assistant runs in one dedicated
-worker thread (built, made ready and queried there, so thread-bound resources such as SQLite
-connections stay in their thread), readiness is reported for /healthz, and background jobs are
-tracked so the server can finish them before it stops.
+`ChatService` wraps a core for asyncio servers: questions are answered in a pool of worker
+threads (`ALLIANCES_ANSWER_WORKERS`, bot.concurrency), in order within one conversation;
+commands and other blocking calls (`run_blocking`: project writes, digests) run one at a time
+in their own thread, never behind an answer; the assistant is built and made ready in a
+start-up thread; readiness is reported for /healthz, and background jobs are tracked so the
+server can finish them before it stops.
 """
 
 from __future__ import annotations
@@ -24,13 +26,15 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from rapidfuzz import fuzz
 
+from bot.concurrency import answer_workers_from_environment
 from bot.state import State
 from knowledge.folding import fold_key
 from knowledge.regions import (
@@ -186,7 +190,8 @@ class Command:
 
 
 class ChatCore:
-    """Dispatches requests. Blocking (the assistant is); use it from one worker thread."""
+    """Dispatches requests. Blocking (the assistant is) and thread-safe: the state and the
+    assistant are; commands are registered before the first request."""
 
     def __init__(
         self,
@@ -228,6 +233,13 @@ class ChatCore:
         if clashes:
             raise ValueError(f"command names already registered: {sorted(clashes)}")
         self._commands.append(command)
+
+    def is_question(self, request: ChatRequest) -> bool:
+        """Whether the request is a question for the assistant (not a command, not help)."""
+        text = request.text.strip()
+        if not text or self._match_command(text)[0] is not None:
+            return False
+        return self._unknown_command(text) is None
 
     def needs_assistant(self, request: ChatRequest) -> bool:
         """Whether handling this request needs the knowledge base to be ready."""
@@ -541,9 +553,15 @@ ServiceStatus = Literal["starting", "ready", "error"]
 class ChatService:
     """A ChatCore for asyncio servers (the Slack door now, the Teams door later).
 
-    `assistant_factory` builds the assistant (`Assistant.from_environment`); it is called,
-    made ready (`ensure_ready`, which ingests the shipped knowledge base into an empty index)
-    and queried in one dedicated worker thread.
+    `assistant_factory` builds the assistant (`Assistant.from_environment`); it is called and
+    made ready in a start-up thread (`ensure_ready`: the shipped knowledge base checked per
+    document and ingested or repaired until passages, vectors and catalog agree with the files
+    on disk; `status` is "ready" only then, "error" with the reason when they cannot agree),
+    then queried from `answer_workers` threads at once (default: ALLIANCES_ANSWER_WORKERS).
+    Past that many questions, the others wait their turn (a queue, no refusal): the assistant
+    lets at most `answer_workers - 1` of them wait on an LLM, so the queue keeps moving.
+    Commands and `run_blocking` calls run one at a time, in order, in their own thread:
+    project writes stay serialised and never wait behind an answer.
     """
 
     state: State
@@ -553,6 +571,7 @@ class ChatService:
     # Asked once before reporting ready, so that models load before the first real question
     # rather than during it (the first answer would otherwise take seconds more).
     warm_up_question: str | None = WARM_UP_QUESTION
+    answer_workers: int = field(default_factory=answer_workers_from_environment)
     core: ChatCore = field(init=False)
     # Services behind registered commands that the doors need too, by name (the project
     # commands under "projects": Slack's modal and buttons, Teams' cards call them).
@@ -562,7 +581,17 @@ class ChatService:
 
     def __post_init__(self) -> None:
         self.core = ChatCore(self.state, admins=self.admins)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alliances-answer")
+        if self.answer_workers < 1:
+            raise ValueError("answer_workers must be >= 1")
+        # Start-up: build, ingest, warm up (`_prepare`).
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alliances-start")
+        self._answers = ThreadPoolExecutor(
+            max_workers=self.answer_workers, thread_name_prefix="alliances-answer"
+        )
+        self._commands = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alliances-command")
+        # One lock per conversation with questions in flight: its answers come in order, and
+        # a follow-up sees the turn before it.
+        self._conversations: dict[tuple[str, str, str | None], tuple[asyncio.Lock, int]] = {}
         self._ready: asyncio.Event | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._startup: asyncio.Task[None] | None = None
@@ -593,7 +622,7 @@ class ChatService:
         else:
             self.core.assistant = assistant
             self.status = "ready"
-            log.info("knowledge base ready")
+            log.info("knowledge base ready: passages, vectors and catalog agree")
         finally:
             assert self._ready is not None
             self._ready.set()
@@ -611,17 +640,44 @@ class ChatService:
         return assistant
 
     async def handle(self, request: ChatRequest) -> ChatReply:
-        """Handle a request in the worker thread, waiting for readiness when it is a question.
+        """Handle a request, waiting for readiness when it needs the knowledge base: a
+        question in the answer pool (after the earlier questions of its conversation), a
+        command in the command thread.
 
         Unexpected errors propagate; adapters log them and show INTERNAL_ERROR_TEXT."""
         if self.core.needs_assistant(request) and not await self.wait_ready(self.ready_timeout_s):
             return NoticeReply(NOT_READY_TEXT, kind="error", private=request.private)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self.core.handle, request)
+        if not self.core.is_question(request):
+            return await loop.run_in_executor(self._commands, self.core.handle, request)
+        async with self._turn_in(request):
+            return await loop.run_in_executor(self._answers, self.core.handle, request)
 
     async def run_blocking(self, function: Callable[..., Any], *args: Any) -> Any:
-        """Run a blocking call next to the assistant (same worker thread)."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+        """Run a blocking call (a project write, a form) in the command thread: in order
+        with the commands, never behind an answer."""
+        return await asyncio.get_running_loop().run_in_executor(self._commands, function, *args)
+
+    @asynccontextmanager
+    async def _turn_in(self, request: ChatRequest) -> AsyncIterator[None]:
+        """Wait for the conversation's earlier questions (private ones are not turns of a
+        conversation and never wait)."""
+        if request.private:
+            yield
+            return
+        conversation = request.conversation
+        key = (conversation.platform, conversation.channel_id, conversation.thread_id)
+        lock, users = self._conversations.get(key) or (asyncio.Lock(), 0)
+        self._conversations[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._conversations[key]
+            if users == 1:
+                del self._conversations[key]
+            else:
+                self._conversations[key] = (lock, users - 1)
 
     def spawn(self, job: Coroutine[Any, Any, Any], name: str = "alliances-job") -> asyncio.Task:
         """Run a job in the background, keeping a reference until it ends; errors are logged."""
@@ -636,7 +692,7 @@ class ChatService:
             log.error("background job %s failed", task.get_name(), exc_info=task.exception())
 
     async def drain(self, timeout: float = 30.0) -> None:
-        """Let running jobs finish (server shutdown), then stop the worker thread."""
+        """Let running jobs finish (server shutdown), then stop the worker threads."""
         pending: list[Awaitable[Any]] = list(self._tasks)
         if pending:
             _done, still = await asyncio.wait(pending, timeout=timeout)  # type: ignore[arg-type]
@@ -644,4 +700,5 @@ class ChatService:
                 task.cancel()  # type: ignore[union-attr]
         if self._startup is not None and not self._startup.done():
             self._startup.cancel()
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        for executor in (self._executor, self._answers, self._commands):
+            executor.shutdown(wait=False, cancel_futures=True)

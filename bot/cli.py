@@ -79,7 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="tailles en passages (0 = base livrée), séparées par des virgules",
     )
     bench.add_argument("--rounds", type=int, default=5, help="passes sur les 10 requêtes")
-    bench.add_argument("--report", type=Path, default=Path("evaluations/reports/bench.json"))
+    bench.add_argument("--report", type=Path, help="rapport JSON (défaut : evaluations/reports/"
+                       "bench.json, ou bench-concurrency.json avec --concurrency)")
+    bench.add_argument("--concurrency", action="store_true",
+                       help="réponses rapides pendant que des réponses LLM lentes s'écrivent")
+    bench.add_argument("--llm-seconds", type=float, default=10.0,
+                       help="durée d'une réponse du LLM factice (--concurrency)")
     bench.add_argument("--workdir", type=Path, help="dossier de travail (défaut : temporaire)")
 
     serve = commands.add_parser("serve", help="serveur Slack (et Teams)")
@@ -286,6 +291,9 @@ def _bench(args: argparse.Namespace) -> int:
     from evaluations.bench import format_bench, run_bench
     from evaluations.runner import write_report
 
+    if args.concurrency:
+        return _bench_concurrency(args)
+    args.report = args.report or Path("evaluations/reports/bench.json")
     try:
         sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     except ValueError:
@@ -299,6 +307,27 @@ def _bench(args: argparse.Namespace) -> int:
     write_report(report, args.report)
     print(format_bench(report))
     print(f"\nRapport JSON : {args.report}")
+    return 0
+
+
+def _bench_concurrency(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from evaluations.bench import format_concurrency, run_concurrency
+    from evaluations.runner import write_report
+
+    if args.llm_seconds <= 0:
+        print("alliances: --llm-seconds attend une durée positive (ex. 10).", file=sys.stderr)
+        return USAGE_ERROR
+    with tempfile.TemporaryDirectory(prefix="alliances-bench-") as scratch:
+        report = run_concurrency(
+            args.model, args.workdir or Path(scratch), llm_seconds=args.llm_seconds,
+            log=lambda message: print(message, file=sys.stderr),
+        )
+    path = args.report or Path("evaluations/reports/bench-concurrency.json")
+    write_report(report, path)
+    print(format_concurrency(report))
+    print(f"\nRapport JSON : {path}")
     return 0
 
 

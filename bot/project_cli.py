@@ -7,14 +7,17 @@
 
 `import` reads a spreadsheet of existing projects (CSV, comma, semicolon or tab separated,
 UTF-8 with or without BOM; headers in French or English, the ones `export` writes), checks
-every row (name, region, amounts the French way, status, dates), reports each refused row
-with its line number and why, and writes the accepted rows in one transaction: nothing is
-half-written. Importing the same file again imports nothing twice (each row's idempotency
-key is the file's hash and the line). The projects are then indexed for questions (unless
-`--no-index`; `alliances serve` indexes what is missing when it starts).
+every row (name, region, amounts the French way and within bounds, status, dates), writes
+each good row in a transaction of its own (the project and its audit row: nothing is
+half-written) and reports each refused row on stderr, one line each, with its line number
+and why. Importing the same file again imports nothing twice (each row's idempotency key
+is the file's hash and the line). Then, unless `--no-index` or `--dry-run`, the index is
+brought in line with the store (`ProjectIndexer.sync`), whether or not this run wrote
+anything: running an import again repairs one that was killed before it indexed.
 
-Exit status: 0 when everything went well, 1 when rows were refused or indexing failed,
-2 for bad usage (unknown region or status, unreadable file).
+Exit status: 0 when every row was imported (now or before) and indexed, 1 when at least
+one row was refused, a write failed or indexing failed, 2 for bad usage (unknown region or
+status, unreadable file, unknown columns).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import getpass
 import hashlib
 import io
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -161,7 +165,7 @@ def _list(store: Any, args: argparse.Namespace, out: TextIO) -> int:
 
 def _find(store: Any, typed: str) -> Any:
     text = typed.strip().lstrip("#").strip()
-    if text.isdigit():
+    if re.fullmatch(r"[0-9]{1,18}", text):
         return store.get(int(text)), []
     matches = store.find(typed)
     if len(matches.exact) == 1:
@@ -326,7 +330,11 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
 
 
 def _import(store: Any, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from knowledge.projects import Actor, DuplicateProjectError, name_key, validate_project
+    """Check every line, write each good one in its own transaction, report each bad one on
+    stderr, then bring the index in line with the store (even when nothing was new: a run
+    killed before it indexed is repaired by running it again)."""
+    from knowledge.crash_points import crash_point
+    from knowledge.projects import Actor
 
     try:
         rows = read_rows(args.file)
@@ -334,65 +342,89 @@ def _import(store: Any, args: argparse.Namespace, out: TextIO, err: TextIO) -> i
         print(f"alliances: {error}", file=err)
         return USAGE_ERROR
     digest = hashlib.sha256(args.file.read_bytes()).hexdigest()[:16]
-    accepted: list[tuple[Any, str]] = []
-    refused: list[tuple[int, str, list[str]]] = []
-    already = 0
-    seen: dict[tuple[str, str], int] = {}
-    for line, values in rows:
-        label = (values.get("name") or "").strip()
-        draft, errors = validate_project(values)
-        if draft is None:
-            refused.append((line, label, [error.message for error in errors]))
-            continue
-        request_key = f"import:{digest}:{line}"
-        if store.result_for_request(request_key) is not None:
-            already += 1
-            continue
-        key = (name_key(draft.name), draft.region)
-        if key in seen:
-            refused.append(
-                (line, label, [f"doublon de la ligne {seen[key]} (même nom, même région)"])
-            )
-            continue
-        seen[key] = line
-        existing = store.find_same_name(draft.name, draft.region)
-        if existing is not None:
-            refused.append(
-                (
-                    line,
-                    label,
-                    [f"un projet porte déjà ce nom en {draft.region} : {existing.reference}"],
-                )
-            )
-            continue
-        accepted.append((draft, request_key))
     user = getpass.getuser()
-    written: list[Any] = []
-    if accepted and not args.dry_run:
-        try:
-            written = store.import_projects(accepted, Actor(f"cli:{user}", user, "cli"))
-        except DuplicateProjectError as error:  # created meanwhile by someone else
-            print(f"alliances: rien n'a été importé : {error}", file=err)
-            return RUNTIME_ERROR
-    verb = "seraient importé(s)" if args.dry_run else "importé(s)"
-    summary = f"{len(accepted)} projet(s) {verb}"
-    if written:
-        summary += f" ({', '.join(result.project.reference for result in written)})"
-    summary += f", {len(refused)} ligne(s) refusée(s)"
-    if already:
-        summary += f", {already} déjà importée(s) auparavant"
-    print(summary + ".", file=out)
-    for line, label, reasons in refused:
-        name = f" (« {label} »)" if label else ""
-        print(f"Ligne {line}{name} : {' ; '.join(reasons)}", file=out)
-    status = RUNTIME_ERROR if refused else 0
-    if written and not args.no_index:
+    importer = _Importer(store, Actor(f"cli:{user}", user, "cli"), digest, args.dry_run)
+    try:
+        for line, values in rows:
+            importer.take(line, values)
+    finally:
+        # Even when a write fails midway (disk full…), say what was done and refused: the
+        # lines before it stay written, and running the file again goes on from there.
+        _report(importer, args.dry_run, out, err)
+    crash_point("after-import-commit")  # test hook: every line committed, none indexed
+    status = RUNTIME_ERROR if importer.refused else 0
+    if not args.dry_run and not args.no_index:
         status = max(status, _index(store, out, err))
     return status
 
 
+class _Importer:
+    """Takes a sheet's lines one by one: a good line is written at once, in a transaction
+    of its own (its project and its audit row); a bad one is kept with its reasons."""
+
+    def __init__(self, store: Any, actor: Any, digest: str, dry_run: bool) -> None:
+        self.store = store
+        self.actor = actor
+        self.digest = digest
+        self.dry_run = dry_run
+        self.accepted: list[int] = []  # line numbers written (or that would be)
+        self.written: list[Any] = []  # their WriteResults
+        self.already = 0
+        self.refused: list[tuple[int, str, list[str]]] = []  # (line, name, reasons)
+        self._seen: dict[tuple[str, str], int] = {}  # (name key, region) → line
+
+    def take(self, line: int, values: dict[str, str]) -> None:
+        from knowledge.projects import DuplicateProjectError, name_key, validate_project
+
+        label = (values.get("name") or "").strip()
+        draft, errors = validate_project(values)
+        if draft is None:
+            self.refused.append((line, label, [error.message for error in errors]))
+            return
+        request_key = f"import:{self.digest}:{line}"
+        if self.store.result_for_request(request_key) is not None:
+            self.already += 1
+            return
+        key = (name_key(draft.name), draft.region)
+        if key in self._seen:
+            reason = f"doublon de la ligne {self._seen[key]} (même nom, même région)"
+            self.refused.append((line, label, [reason]))
+            return
+        self._seen[key] = line
+        existing = self.store.find_same_name(draft.name, draft.region)
+        if existing is not None:
+            reason = f"un projet porte déjà ce nom en {draft.region} : {existing.reference}"
+            self.refused.append((line, label, [reason]))
+            return
+        if not self.dry_run:
+            try:
+                result = self.store.import_project(draft, self.actor, request_key=request_key)
+            except DuplicateProjectError as error:  # created meanwhile by someone else
+                self.refused.append((line, label, [error.message]))
+                return
+            self.written.append(result)
+        self.accepted.append(line)
+
+
+def _report(importer: _Importer, dry_run: bool, out: TextIO, err: TextIO) -> None:
+    """The summary on stdout; each refused line on stderr, one line each."""
+    verb = "seraient importé(s)" if dry_run else "importé(s)"
+    summary = f"{len(importer.accepted)} projet(s) {verb}"
+    if importer.written:
+        summary += f" ({', '.join(result.project.reference for result in importer.written)})"
+    summary += f", {len(importer.refused)} ligne(s) refusée(s)"
+    if importer.already:
+        summary += f", {importer.already} déjà importée(s) auparavant"
+    print(summary + ".", file=out)
+    for line, label, reasons in importer.refused:
+        name = f" (« {label} »)" if label else ""
+        text = f"Ligne {line}{name} : {' ; '.join(reasons)}"
+        print(" ".join(text.split()), file=err)  # one line, whatever the cells hold
+
+
 def _index(store: Any, out: TextIO, err: TextIO) -> int:
-    """Index the projects for questions (the shipped knowledge base first if needed)."""
+    """Bring the index in line with the store (the shipped knowledge base first if needed):
+    what this run wrote, and whatever an earlier run wrote but could not index."""
     try:
         from bot.assistant import Assistant
         from retrieval.project_index import ProjectIndexer
@@ -402,8 +434,8 @@ def _index(store: Any, out: TextIO, err: TextIO) -> int:
         report = ProjectIndexer(assistant.index).sync(store)
     except Exception as error:
         print(
-            f"alliances: l'indexation a échoué ({error}) ; elle sera reprise au prochain "
-            "démarrage de `alliances serve`.",
+            f"alliances: l'indexation a échoué ({error}) ; relancez l'import (rien ne sera "
+            "importé deux fois) ou `alliances serve`, qui indexe ce qui manque au démarrage.",
             file=err,
         )
         return RUNTIME_ERROR

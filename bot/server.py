@@ -3,12 +3,15 @@
 Routes:
 - `POST /slack/events`  Slack events, slash commands and interactivity (slack-bolt, HTTP mode);
                         absent in Socket Mode, where the Slack door connects out instead;
-- `GET  /healthz`       200 {"status": "ready"} once the shipped knowledge base is ingested,
+- `GET  /healthz`       200 {"status": "ready"} once the shipped knowledge base is ingested
+                        and checked (passages, vectors and catalog agree with the documents,
+                        per document; an interrupted ingestion is repaired first),
                         503 {"status": "starting" | "error"} before that or when it failed;
 - `POST /api/messages`  Microsoft Teams (Agents SDK, JWT-authenticated; bot/teams/).
 
-On an empty data folder the server starts at once (Slack gets its acknowledgements), ingests
-the knowledge base in the background and answers questions as soon as it is ready.
+On an empty or half-ingested data folder the server starts at once (Slack gets its
+acknowledgements), ingests or repairs the knowledge base in the background and answers
+questions as soon as it is ready.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import logging
 from collections.abc import Callable
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.chat import AnswerEngine, ChatService
 from bot.digests.install import install_digests  # issue 6
@@ -34,6 +38,23 @@ DOORS: web.AppKey[list[str]] = web.AppKey("doors", list)
 # The Slack door when Slack is configured; its Web API client (`SLACK_DOOR.app.client`) is
 # what other parts of the process (the digest scheduler) post with.
 SLACK_DOOR: web.AppKey[SlackDoor] = web.AppKey("slack_door", SlackDoor)
+
+
+class _MalformedHttpNotice(logging.Filter):
+    """aiohttp logs a request it cannot even parse (a control character in a header…) as an
+    error with its traceback, then answers 400 itself: the client's fault, logged as a
+    one-line warning instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError) and record.levelno >= logging.ERROR:
+            record.msg = f"{record.msg} (malformed HTTP, answered {error.code}: {error.message})"
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+logging.getLogger("aiohttp.server").addFilter(_MalformedHttpNotice())
 
 
 def default_assistant_factory() -> AnswerEngine:

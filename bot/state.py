@@ -63,7 +63,9 @@ class ChannelSettings:
 
 
 class State:
-    """The chat state database. Thread-safe; every write is its own transaction."""
+    """The chat state database. Thread-safe; every write is its own transaction
+    (`db.atomic()`: sqlite-utils 4 opens connections in autocommit mode, so `with db.conn:`
+    would commit each statement on its own)."""
 
     def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time):
         self.path = Path(path)
@@ -89,7 +91,7 @@ class State:
     # --- schema ---------------------------------------------------------------------------
 
     def _migrate(self) -> None:
-        with self._lock, self.db.conn:
+        with self._lock, self.db.atomic():
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise RuntimeError(
@@ -107,7 +109,7 @@ class State:
     def claim_event(self, key: str, platform: str = "slack") -> bool:
         """True the first time `key` is seen (then remembered); False for every repeat."""
         now = self._clock()
-        with self._lock, self.db.conn:
+        with self._lock, self.db.atomic():
             cursor = self.db.execute(
                 "INSERT OR IGNORE INTO events (key, platform, seen_at) VALUES (?, ?, ?)",
                 [key, platform, now],
@@ -119,7 +121,7 @@ class State:
 
     def prune_events(self, before: float) -> int:
         """Forget the events seen before `before` (epoch seconds); returns how many."""
-        with self._lock, self.db.conn:
+        with self._lock, self.db.atomic():
             cursor = self.db.execute("DELETE FROM events WHERE seen_at < ?", [before])
             self._last_prune = self._clock()
             return cursor.rowcount
@@ -157,7 +159,7 @@ class State:
             "answer_json": json.dumps(answer_json, ensure_ascii=False),
             "created_at": _iso(self._clock()),
         }
-        with self._lock, self.db.conn:
+        with self._lock, self.db.atomic():
             self.db["answers"].insert(row)
         return answer_id
 
@@ -191,7 +193,7 @@ class State:
         if answer is None:
             return False
         now = _iso(self._clock())
-        with self._lock, self.db.conn:
+        with self._lock, self.db.atomic():
             existing = self.db.execute(
                 "SELECT created_at, comment FROM feedback WHERE answer_id = ? AND user = ?",
                 [answer_id, user],
@@ -216,7 +218,7 @@ class State:
 
     def add_feedback_comment(self, answer_id: str, user: str, comment: str) -> bool:
         """Attach a comment to a user's vote; False when there is no such vote."""
-        with self._lock, self.db.conn:
+        with self._lock, self.db.atomic():
             cursor = self.db.execute(
                 "UPDATE feedback SET comment = ?, updated_at = ? WHERE answer_id = ? AND user = ?",
                 [comment, _iso(self._clock()), answer_id, user],
@@ -248,7 +250,7 @@ class State:
         self, platform: str, channel: str, region: str | None, *, updated_by: str
     ) -> ChannelSettings:
         """Bind a channel to a region (None removes the binding)."""
-        with self._lock, self.db.conn:
+        with self._lock, self.db.atomic():
             self.db["channel_settings"].upsert(
                 {
                     "platform": platform,
@@ -269,7 +271,7 @@ class State:
         """Remember a thread of the bot: one it answered in, or an assistant-pane thread
         (`kind="assistant"`). A thread keeps the kind it was first marked with."""
         now = _iso(self._clock())
-        with self._lock, self.db.conn:
+        with self._lock, self.db.atomic():
             self.db.execute(
                 "INSERT INTO threads (platform, channel, thread, kind, first_answered_at, "
                 "last_answered_at) VALUES (?, ?, ?, ?, ?, ?) "
@@ -306,7 +308,7 @@ class State:
             }
             for role, text in turns
         ]
-        with self._lock, self.db.conn:
+        with self._lock, self.db.atomic():
             self.db["turns"].insert_all(rows)
 
     def recent_turns(

@@ -8,7 +8,12 @@ What each figure measures:
   pipeline's overhead;
 - search / ask latency p50/p95/p99 after warm-up, measured in a fresh process per size,
   whose peak RSS is reported too;
-- unchanged re-ingest: `ingest` over 10,000 already-indexed documents.
+- unchanged re-ingest: `ingest` over 10,000 already-indexed documents;
+- writes during questions (largest size, fresh process): how long after a project update
+  (one passage put through `KnowledgeIndex.put_document`) a search finds it, and question
+  latency p50/p99 while one update arrives every second, against the same stream of
+  questions with no update; with the full lexical rebuild time that each write used to
+  cost the next question, for comparison.
 
 Scale points (10k, 100k chunks) add synthetic project documents. Encoding 100,000
 chunks with the 4-bit CPU encoder would take over an hour on 2 cores, so their vectors
@@ -146,11 +151,17 @@ def _bulk_register(index: Any, folder: Path, paths: Sequence[Path], pool: np.nda
         noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
         batch.append((_record(info, content_hash(info, index), root, len(chunks)), chunks, noisy))
         if len(batch) >= 128:
-            index.put_documents(batch)
+            _put_complete(index, batch)
             batch = []
     if batch:
-        index.put_documents(batch)
+        _put_complete(index, batch)
     del paths
+
+
+def _put_complete(index: Any, batch: list) -> None:
+    """Store a batch and mark it complete, as `ingest` does (no catalog: none is checked)."""
+    index.put_documents(batch)
+    index.store.mark_complete([(record.doc_id, record.content_hash) for record, _, _ in batch])
 
 
 def measure_reingest(home: Path, model: str, folder: Path) -> dict[str, Any]:
@@ -230,6 +241,9 @@ def run_bench(
             )
         log("  latences (processus neuf)…")
         entry["latency"] = _latency_in_subprocess(home, model, rounds)
+        if size == max(sizes):
+            log("  mises à jour pendant les questions (processus neuf)…")
+            entry["updates"] = _updates_in_subprocess(home, model, UPDATE_STREAM_S)
         report["sizes"].append(entry)
     return report
 
@@ -266,10 +280,203 @@ def format_bench(report: dict[str, Any]) -> str:
             f"{latency['peak_rss_mb']:.0f} Mo | "
             + (f"{reingest['seconds']:.2f} s" if reingest else "—") + " |"
         )
+    for entry in report["sizes"]:
+        if "updates" in entry:
+            lines += ["", *format_updates(entry["updates"])]
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # the latency probe, run in a fresh process by run_bench
+def format_updates(updates: dict[str, Any]) -> list[str]:
+    visible, idle, busy = updates["visible_ms"], updates["idle_ask_ms"], updates["busy_ask_ms"]
+    chunks = f"{updates['chunks']:,}".replace(",", " ")
+    return [
+        f"Mises à jour de projet à {chunks} passages :",
+        f"- mise à jour → trouvable par une recherche : p50 {visible['p50']:.0f} ms, "
+        f"max {visible['max']:.0f} ms (écriture seule p50 {updates['put_ms']['p50']:.0f} ms; "
+        f"{updates['searches_until_found']} recherche(s) au plus)",
+        f"- questions au repos : p50 {idle['p50']:.1f} ms, p99 {idle['p99']:.1f} ms "
+        f"({idle['n']} questions)",
+        f"- questions avec une mise à jour par seconde : p50 {busy['p50']:.1f} ms, "
+        f"p99 {busy['p99']:.1f} ms, max {busy['max']:.1f} ms ({busy['n']} questions, "
+        f"{updates['updates_during_questions']} mises à jour, "
+        f"{updates['full_rebuilds_during_questions']} reconstruction(s) complète(s) de l'index "
+        f"lexical)",
+        f"- pour comparaison, reconstruction complète de l'index lexical : "
+        f"{updates['full_rebuild_s']:.1f} s (ce que payait la question suivant chaque écriture)",
+    ]
+
+
+# --- writes during questions: a project update must not stall the next question ------------
+UPDATE_STREAM_S = 60.0
+UPDATE_EVERY_S = 1.0
+VISIBILITY_SAMPLES = 10
+
+
+def measure_updates(home: Path, model: str, seconds: float) -> dict[str, Any]:
+    """Run in a fresh process over a scale data folder; leaves it as it found it."""
+    import threading
+
+    from bot.assistant import Assistant
+    from retrieval import lexical
+    from retrieval.index import KnowledgeIndex
+
+    index = KnowledgeIndex(home, encoder_spec=model, chroma_url="")
+    assistant = Assistant(index)
+    for query in QUERIES:  # warm-up: lexical index loaded or built, Chroma, caches
+        assistant.ask(query)
+    started = time.perf_counter()
+    index.lexical.compact()  # one full rebuild, timed, apart from everything else
+    full_rebuild_s = time.perf_counter() - started
+    builds = _count_lexical_builds(lexical)
+    updates = _UpdateMaker(index)
+
+    visible_ms, put_ms, searches = [], [], 0
+    for _ in range(VISIBILITY_SAMPLES):
+        record, chunk, vector, word = updates.next()
+        started = time.perf_counter()
+        index.put_document(record, [chunk], vector)
+        put_ms.append((time.perf_counter() - started) * 1000)
+        attempts = _searches_until_found(index, f"{word} mise à jour", chunk.chunk_id)
+        visible_ms.append((time.perf_counter() - started) * 1000)
+        searches = max(searches, attempts)
+
+    idle = _ask_for(assistant, seconds)
+    stop = threading.Event()
+    written: list[float] = []
+
+    def write_every_second() -> None:
+        while not stop.wait(UPDATE_EVERY_S):
+            record, chunk, vector, _ = updates.next()
+            index.put_document(record, [chunk], vector)
+            written.append(time.perf_counter())
+
+    builds_before = len(builds)
+    writer = threading.Thread(target=write_every_second, name="bench-updates")
+    writer.start()
+    try:
+        busy = _ask_for(assistant, seconds)
+    finally:
+        stop.set()
+        writer.join()
+    rebuilds = len(builds) - builds_before
+    updates.remove_all()
+    return {
+        "chunks": index.store.chunk_count(), "full_rebuild_s": full_rebuild_s,
+        "visible_ms": {**percentiles(visible_ms), "max": max(visible_ms)},
+        "put_ms": percentiles(put_ms), "searches_until_found": searches,
+        "idle_ask_ms": {**percentiles(idle), "max": max(idle)},
+        "busy_ask_ms": {**percentiles(busy), "max": max(busy)},
+        "updates_during_questions": len(written),
+        "full_rebuilds_during_questions": rebuilds,
+    }
+
+
+def _searches_until_found(index: Any, query: str, chunk_id: str, limit: int = 1000) -> int:
+    for attempt in range(1, limit + 1):
+        if any(hit.chunk.chunk_id == chunk_id for hit in index.search(query, k=10).hits):
+            return attempt
+    raise AssertionError(f"{chunk_id} not found after {limit} searches")
+
+
+def _ask_for(assistant: Any, seconds: float) -> list[float]:
+    """Questions back to back for `seconds`; each one's latency in ms."""
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+    position = 0
+    while time.perf_counter() < deadline:
+        started = time.perf_counter()
+        assistant.ask(QUERIES[position % len(QUERIES)])
+        latencies.append((time.perf_counter() - started) * 1000)
+        position += 1
+    return latencies
+
+
+def _count_lexical_builds(lexical: Any) -> list[int]:
+    """Count the full builds of the lexical index from now on."""
+    builds: list[int] = []
+    build = lexical._Main.build.__func__
+
+    def counted(cls: Any, store: str, seq: int, rows: Any) -> Any:
+        builds.append(seq)
+        return build(cls, store, seq, rows)
+
+    lexical._Main.build = classmethod(counted)
+    return builds
+
+
+class _UpdateMaker:
+    """Project-update passages, each with a word of its own; vectors encoded beforehand (the
+    updates' cost is the index's, not the encoder's)."""
+
+    def __init__(self, index: Any, pool: int = 8) -> None:
+        self.index = index
+        self.count = 0
+        self.doc_ids: list[str] = []
+        self.vectors = index.encoder.encode_documents(
+            [f"Mise à jour du projet {n} : la friperie a accueilli des familles." for n in
+             range(pool)]
+        )
+
+    def next(self) -> tuple[Any, Any, np.ndarray, str]:
+        from retrieval.chunk_store import DocumentRecord
+        from retrieval.chunking import Chunk
+
+        self.count += 1
+        word = "bench" + "".join(chr(ord("a") + int(d)) for d in f"{self.count:05d}")
+        doc_id = f"project-update:bench-{self.count}"
+        metadata = {"doc_id": doc_id, "title": "Suivi des projets", "source": "projets",
+                    "kind": "project-update", "plan": "", "period": "", "measure": "",
+                    "region": "Mauricie", "url": ""}
+        chunk = Chunk(
+            chunk_id=f"{doc_id}::0000", doc_id=doc_id,
+            section=f"Friperie {word} — mise à jour", position=0, metadata=metadata,
+            text=f"La friperie {word} a accueilli {self.count} familles ce mois-ci.",
+        )
+        record = DocumentRecord(doc_id, doc_id, "bench-updates", f"h{self.count}",
+                                chunk.section, 1, time.time())
+        self.doc_ids.append(doc_id)
+        return record, chunk, self.vectors[self.count % len(self.vectors)][None, :], word
+
+    def remove_all(self) -> None:
+        for doc_id in self.doc_ids:
+            self.index.remove_document(doc_id)
+
+
+def _updates_in_subprocess(home: Path, model: str, seconds: float) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "evaluations.bench", "updates", str(home), model, str(seconds)],
+        capture_output=True, text=True, check=True,
+        env={**os.environ, "ALLIANCES_CHROMA_URL": ""},
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --- concurrency: a slow LLM must not hold back the other answers ----------------------------
+# `alliances bench --concurrency`; the waves and what they measure: evaluations/concurrency_bench.
+
+
+def run_concurrency(
+    model: str, workdir: Path, *, llm_seconds: float = 10.0,
+    log: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    from evaluations.concurrency_bench import run_concurrency_bench
+
+    return {"machine": _machine(), **run_concurrency_bench(
+        model, workdir, llm_seconds=llm_seconds, log=log
+    )}
+
+
+def format_concurrency(report: dict[str, Any]) -> str:
+    from evaluations.concurrency_bench import format_concurrency as format_waves
+
+    machine = report["machine"]
+    return f"Machine : {machine['cpus']} cœurs, {machine['platform']}\n" + format_waves(report)
+
+
+if __name__ == "__main__":  # the probes run in a fresh process by run_bench
     if len(sys.argv) == 5 and sys.argv[1] == "latency":
         result = measure_latency(Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+        print(json.dumps(result))
+    elif len(sys.argv) == 5 and sys.argv[1] == "updates":
+        result = measure_updates(Path(sys.argv[2]), sys.argv[3], float(sys.argv[4]))
         print(json.dumps(result))

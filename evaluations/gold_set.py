@@ -25,6 +25,7 @@ GOLD_TYPES: frozenset[str] = frozenset(
         "out-of-scope",
         "chat-style",
         "follow-up-free",
+        "time-aware",
     }
 )
 """Question types. "out-of-scope" marks exactly the unanswerable questions."""
@@ -237,17 +238,22 @@ def parse_gold_lines(lines: Iterable[str], source: str = "<gold set>") -> list[G
 
 
 def load_gold_set(
-    path: str | Path | None = None, manifest_path: str | Path | None = None
+    path: str | Path | None = None,
+    manifest_path: str | Path | None = None,
+    extra_documents: Iterable[str] = (),
 ) -> list[GoldQuestion]:
     """Read and validate the gold set (default: the packaged questions.jsonl).
 
-    Raises GoldSetError listing every problem (bad JSON, missing field, unknown type,
-    answerable question without facts, unknown document file, duplicate id, ...).
+    `extra_documents`: file names a question may cite beside the shipped ones (a suite's
+    own documents). Raises GoldSetError listing every problem (bad JSON, missing field,
+    unknown type, answerable question without facts, unknown document file, duplicate
+    id, ...).
     """
     gold_path = Path(path) if path is not None else default_gold_path()
     text = gold_path.read_text(encoding="utf-8")
     questions = parse_gold_lines(text.splitlines(), source=str(gold_path))
     known = known_document_files(Path(manifest_path) if manifest_path is not None else None)
+    known = known | frozenset(extra_documents)
     problems = validate_gold_set(questions, known)
     if problems:
         raise GoldSetError(str(gold_path), problems)

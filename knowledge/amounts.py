@@ -2,6 +2,9 @@
 
 `parse_amount` reads one amount as a table cell holds it; `find_amounts` finds the amounts
 a sentence quotes. Both return dollars as `Decimal`, exact to the cent.
+
+Whatever the text, `parse_amount` returns a value or raises `AmountError` (a ValueError
+whose `reason` says why): never a `decimal` exception, however many digits are typed.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 # Spaces that separate groups of thousands: plain, no-break, narrow no-break, thin.
 _GROUP_SPACES = " \u00a0\u202f\u2009"
@@ -46,6 +50,21 @@ _SCALES = {
     "milliards": Decimal(1_000_000_000),
 }
 _CENT_DIGITS = 2
+# Digits read at all: far beyond any real amount, and together (27) within the 28 digits
+# Decimal computes exactly by default, so a scale or a conversion to cents never rounds
+# and never overflows. Longer numbers are refused before any Decimal is made of them.
+MAX_INTEGER_DIGITS = 18
+MAX_DECIMAL_DIGITS = 9
+
+AmountProblem = Literal["unreadable", "negative", "decimals", "too_large"]
+
+
+class AmountError(ValueError):
+    """An amount that cannot be read; `reason` says why (callers word their own message)."""
+
+    def __init__(self, reason: AmountProblem, message: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -65,12 +84,20 @@ def _normalize_spaces(text: str) -> str:
 
 
 def _value(integer: str, decimals: str | None, scale: str | None) -> Decimal:
-    """Dollars for the parts of a matched amount; raises ValueError when ambiguous."""
+    """Dollars for the parts of a matched amount; raises AmountError when ambiguous or
+    beyond what is read at all."""
     multiplier = _SCALES[scale.lower().rstrip("$")] if scale else Decimal(1)
     if decimals is not None and multiplier == 1 and len(decimals) > _CENT_DIGITS:
         # "12,500 $" is English grouping or a typo; a French amount has at most cents.
-        raise ValueError(f"montant ambigu : plus de deux décimales ({integer},{decimals})")
-    number = Decimal(integer.replace(" ", "") + (f".{decimals}" if decimals else ""))
+        raise AmountError(
+            "decimals", f"montant ambigu : plus de deux décimales ({integer},{decimals})"
+        )
+    digits = integer.replace(" ", "")
+    if len(digits.lstrip("0")) > MAX_INTEGER_DIGITS:
+        raise AmountError("too_large", f"montant trop grand : {digits[:24]}…")
+    if decimals is not None and len(decimals) > MAX_DECIMAL_DIGITS:
+        raise AmountError("decimals", f"montant trop précis : {digits},{decimals[:24]}…")
+    number = Decimal(digits + (f".{decimals}" if decimals else ""))
     value = number * multiplier
     if value == value.to_integral_value():
         return value.quantize(Decimal(1))
@@ -87,16 +114,17 @@ def parse_amount(text: str) -> Decimal | None:
 
     Accepts thousands separated by spaces (any kind), a decimal comma (or point), the
     scales k / M / G / Md / millions / milliards and "$" / "dollars" (or no currency).
-    Raises ValueError for anything else, including negative amounts.
+    Raises AmountError (a ValueError) for anything else, including negative amounts and
+    numbers of more than MAX_INTEGER_DIGITS digits.
     """
     cleaned = _normalize_spaces(text)
     if is_no_amount(cleaned):
         return None
     match = _AMOUNT.match(cleaned)
     if match is None:
-        raise ValueError(f"montant illisible : « {text} »")
+        raise AmountError("unreadable", f"montant illisible : « {text} »")
     if match.group("sign"):
-        raise ValueError(f"montant négatif : « {text} »")
+        raise AmountError("negative", f"montant négatif : « {text} »")
     return _value(match.group("integer"), match.group("decimals"), match.group("scale"))
 
 

@@ -6,13 +6,18 @@ section, so an answer can cite it. Rebuilding documents replaces all their rows 
 transaction; tables are prefixed `catalog_` because the database file is shared with the
 ingestion registry and the projects.
 
-    stats = build_catalog(db_path, [(document_info, clean_text), ...])
+`catalog_sources` records, per document, the content hash its rows were built from (given
+by the ingestion), written in the same transaction as the rows: an ingestion interrupted
+before or during the catalog build finds the hash missing or old, and builds it again.
+
+    stats = build_catalog(db_path, [(document_info, clean_text), ...], {"file": "hash"})
+    built_from(db_path)  # {"file": "hash"}
     remove_document(db_path, "file-name.txt")
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +26,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from knowledge.catalog_extract import CatalogRecords, document_meta, extract_records
+from knowledge.crash_points import MID_CATALOG, crash_point
 
 SCHEMA_VERSION = 1
 
@@ -141,6 +147,10 @@ SCHEMA: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
         },
         ("source_file", "position"),
     ),
+    "catalog_sources": (
+        {"file": str, "content_hash": str, "built_at": str},
+        ("file",),
+    ),
 }
 NOT_NULL: dict[str, tuple[str, ...]] = {
     "catalog_plan_orientations": ("text",),
@@ -215,6 +225,8 @@ def _delete_document(db: Database, file: str) -> None:
     for table in _RECORD_TABLES.values():
         db[table].delete_where("source_file = ?", [file])
     db["catalog_documents"].delete_where("file = ?", [file])
+    if db["catalog_sources"].exists():  # absent from a catalog built before it existed
+        db["catalog_sources"].delete_where("file = ?", [file])
 
 
 def _rows_for(table: str, rows: list[dict[str, Any]], warnings: list[str]) -> list[dict[str, Any]]:
@@ -230,13 +242,19 @@ def _rows_for(table: str, rows: list[dict[str, Any]], warnings: list[str]) -> li
     return list(unique.values())
 
 
-def build_catalog(db_path: str | Path, documents: Iterable[tuple[Any, str]]) -> CatalogStats:
+def build_catalog(
+    db_path: str | Path,
+    documents: Iterable[tuple[Any, str]],
+    content_hashes: Mapping[str, str] | None = None,
+) -> CatalogStats:
     """Extract each (document info, clean text) and replace that document's catalog rows.
 
     `document info` is a `knowledge.manifest.DocumentInfo`, a manifest entry (mapping with
-    "doc_id" or "file") or a file name. All the documents of one call are replaced in one
-    transaction: on any database error nothing changes.
+    "doc_id" or "file") or a file name. `content_hashes` (file -> hash of what was read) is
+    recorded in `catalog_sources`. All the documents of one call are replaced in one
+    transaction: on any database error, or a crash, nothing changes.
     """
+    content_hashes = content_hashes or {}
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     extracted = [extract_records(info, clean_text) for info, clean_text in documents]
@@ -250,16 +268,40 @@ def build_catalog(db_path: str | Path, documents: Iterable[tuple[Any, str]]) -> 
                 file = records.document["file"]
                 _delete_document(db, file)
                 db["catalog_documents"].insert({**records.document, "built_at": built_at})
+                crash_point(MID_CATALOG)
                 for name, table in _RECORD_TABLES.items():
                     rows = _rows_for(table, getattr(records, name), records.warnings)
                     setattr(records, name, rows)
                     if rows:
                         db[table].insert_all(rows)
+                db["catalog_sources"].insert(
+                    {"file": file, "content_hash": content_hashes.get(file, ""),
+                     "built_at": built_at}
+                )
         for records in extracted:
             stats.add(records.document["file"], records)
     finally:
         db.close()
     return stats
+
+
+def built_from(db_path: str | Path) -> dict[str, str]:
+    """file -> the content hash its catalog rows were built from; empty for a catalog of an
+    older schema (the next build drops it). Reads only."""
+    db_path = Path(db_path)
+    if not db_path.exists():
+        return {}
+    db = Database(db_path)
+    try:
+        meta = db["catalog_meta"]
+        if not meta.exists() or not db["catalog_sources"].exists():
+            return {}
+        schema = next(iter(db.query("select value from catalog_meta where key = 'schema'")), None)
+        if schema is None or int(schema["value"]) != SCHEMA_VERSION:
+            return {}
+        return {row["file"]: row["content_hash"] for row in db["catalog_sources"].rows}
+    finally:
+        db.close()
 
 
 def remove_document(db_path: str | Path, file: Any) -> bool:

@@ -11,7 +11,8 @@ other steps live with their idea:
 - `knowledge.furniture`: page furniture of web pages and slide-sharing sites;
 - `knowledge.elisions`: apostrophes restored in French elisions;
 - `knowledge.line_breaks`: hard-wrapped lines glued, year fields and numbered items split;
-- `knowledge.structure`: the document kind, and the `#` title and `##` sections it calls for.
+- `knowledge.structure`: the document kind, and the `#` title and `##` sections it calls for;
+- `knowledge.addresses`: web and e-mail addresses, which no step may alter.
 
 Output shape: one paragraph, field or list item per line, no blank lines (except one
 kept where removing it would glue a line that ends on "de"/"pour"… to the next),
@@ -24,6 +25,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 
+from knowledge.addresses import protect_addresses
 from knowledge.elisions import restore_elisions
 from knowledge.form_fields import form_rows_to_fields
 from knowledge.furniture import remove_page_furniture
@@ -101,13 +103,15 @@ def join_superscripts(text: str) -> str:
 # The whole pipeline
 # ---------------------------------------------------------------------------------------
 
+# The cleaners that rewrite words never see a web or e-mail address (`protect_addresses`).
 LINE_CLEANERS: tuple[Callable[[str], str], ...] = (
     unwrap_links,
-    unescape_markdown,
-    strip_html_fragments,
-    join_superscripts,
+    protect_addresses(unescape_markdown),
+    protect_addresses(strip_html_fragments),
+    protect_addresses(join_superscripts),
     normalize_characters,
 )
+
 _MAX_ROUNDS = 6
 
 

@@ -16,15 +16,18 @@ sentence could start (line start, after punctuation or an upper-case word), neve
 it is a territory name from `knowledge.regions`, never when the document also uses it
 after an ordinary word, and never when a capitalised word follows it (a first name).
 The inserted apostrophe is the ASCII one; typographic apostrophes already in the text
-are kept as they are.
+are kept as they are. Web and e-mail addresses are never touched
+(`…/fonds-quebecois-dinitiatives-sociales` stays as it is).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from functools import cache
 
+from knowledge.addresses import address_spans
 from knowledge.folding import fold_key
 from knowledge.regions import REGION_GROUPS, TERRITORIES
 
@@ -132,12 +135,13 @@ def restore_elisions(text: str, vocabulary: Iterable[str] | None = None) -> str:
     """
     known = document_vocabulary(text) if vocabulary is None else frozenset(vocabulary)
     protected = _capitalised_names(text)
+    addresses = address_spans(text)
     pieces: list[str] = []
     last = 0
     for match in _TOKEN.finditer(text):
         token = match.group(0)
         start, end = match.span()
-        if _touches_apostrophe(text, start, end):
+        if _touches_apostrophe(text, start, end) or _inside(addresses, start):
             continue
         split = split_elision(token, known)
         if split is None:
@@ -152,6 +156,12 @@ def restore_elisions(text: str, vocabulary: Iterable[str] | None = None) -> str:
     return "".join(pieces)
 
 
+def _inside(spans: list[tuple[int, int]], position: int) -> bool:
+    """Whether `position` falls in one of the sorted (start, end) spans."""
+    index = bisect_right(spans, (position, float("inf"))) - 1
+    return index >= 0 and spans[index][0] <= position < spans[index][1]
+
+
 def _touches_apostrophe(text: str, start: int, end: int) -> bool:
     """Tokens glued to an apostrophe, or parts of an address (`gouv.qc.ca`, `a@b`)."""
     before = text[start - 1] if start > 0 else ""
@@ -164,7 +174,9 @@ def _touches_apostrophe(text: str, start: int, end: int) -> bool:
         return True
     if before and before in ".:" and before_previous.isalnum():
         return True  # `gouv.qc.ca`, `https:x`
-    return bool(after) and after in ".:" and (after_next.isalnum() or after_next in "/_-")
+    if not after or after not in ".:" or not after_next:
+        return False
+    return after_next.isalnum() or after_next in "/_-"
 
 
 def _is_capitalised(token: str) -> bool:

@@ -194,6 +194,60 @@ def html_title(markup: str | bytes) -> str | None:
     return None
 
 
+# `<meta>` names and properties that carry a page's publication date, best first.
+_DATE_METAS = (
+    "article:published_time", "datepublished", "dcterms.date", "dcterms.issued",
+    "dc.date.issued", "dc.date", "date", "publication_date", "pubdate", "og:published_time",
+)  # fmt: skip
+_OPEN_GRAPH = {"og:title": "og_title", "og:site_name": "site_name", "og:url": "og_url"}
+_JSON_LD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
+
+
+def html_properties(markup: str | bytes) -> dict[str, str]:
+    """What a page says about itself: `title` (<title>), `og_title`, `h1` (its first),
+    `site_name` (og:site_name), `canonical` (<link rel="canonical">), `og_url`, and
+    `published` (the first publication-date <meta>, else JSON-LD `datePublished`, else a
+    <time> marked as the publication's)."""
+    soup = BeautifulSoup(markup, "lxml")
+    found: dict[str, str] = {}
+    title = html_title(markup)
+    if title:
+        found["title"] = title
+    metas: dict[str, str] = {}
+    for meta in soup.find_all("meta"):
+        key = str(meta.get("property") or meta.get("name") or meta.get("itemprop") or "")
+        content = str(meta.get("content") or "").strip()
+        if key and content:
+            metas.setdefault(key.strip().lower(), content)
+    for key, name in _OPEN_GRAPH.items():
+        if metas.get(key):
+            found[name] = re.sub(r"\s+", " ", metas[key]).strip()
+    published = next((metas[key] for key in _DATE_METAS if metas.get(key)), None)
+    if published is None:
+        for script in soup.find_all("script", type="application/ld+json"):
+            match = _JSON_LD_DATE.search(script.get_text())
+            if match:
+                published = match.group(1)
+                break
+    if published is None:
+        stamp = soup.find("time", attrs={"itemprop": "datePublished", "datetime": True}) or (
+            soup.find("time", attrs={"class": re.compile("publi", re.I), "datetime": True})
+        )
+        published = str(stamp["datetime"]) if stamp is not None else None
+    if published:
+        found["published"] = published
+    for link in soup.find_all("link", href=True):
+        rel = link.get("rel") or []
+        rels = rel if isinstance(rel, list) else str(rel).split()
+        if "canonical" in [str(r).lower() for r in rels]:
+            found["canonical"] = str(link["href"]).strip()
+            break
+    heading = soup.find("h1")
+    if heading is not None and heading.get_text(" ", strip=True):
+        found["h1"] = re.sub(r"\s+", " ", heading.get_text(" ", strip=True))
+    return found
+
+
 def strip_html_fragments(text: str) -> str:
     """HTML pieces inside plain text (`<p>`, `<b>`, `<ul style=…>`, checkboxes) to text.
 

@@ -1,7 +1,8 @@
 """Where lines break: hard-wrapped lines glued back, packed lines split.
 
 Conversions wrap sentences at the page width (a line ending on `de`, `pour`, `l'`… goes
-on on the next one: `join_continuation_lines`) and pack several fields or items on one
+on on the next one, and so does a figure cut between its digit groups, `4 215` + `300 $`:
+`join_continuation_lines`) and pack several fields or items on one
 line (`2004-2005 : 2005-2006 : …`: `split_year_fields`; `1.Revoir … 2.Valoriser …`:
 `split_numbered_items`). `drop_blank_lines` removes blank lines but keeps one where two
 lines it separates would otherwise be glued.
@@ -110,7 +111,43 @@ def _is_plain(line: str) -> bool:
     )
 
 
+# A figure cut by a line break: the first line ends on a digit group ("… est de 4 215"),
+# the next one goes on with groups of three ("300 $ pour …").
+_GROUP_SPACE = "[ \u00a0\u202f]"
+_NUMBER_AT_END = re.compile(rf"(?:^|(?<=[\s(«$]))\d{{1,3}}(?:{_GROUP_SPACE}\d{{3}})*$")
+_SEVERAL_GROUPS_AT_END = re.compile(rf"\d{{1,3}}(?:{_GROUP_SPACE}\d{{3}})+$")
+_GROUPS_AT_START = re.compile(rf"^(\d{{3}}(?:{_GROUP_SPACE}\d{{3}})*)(?!\d)")
+_AMOUNT_SIGN = re.compile(rf"^{_GROUP_SPACE}?(?:\$|%|M\$|k\$)|^,\d")
+
+
+def continues_number(previous: str, line: str) -> bool:
+    """Whether `line` goes on with the figure `previous` ends on: `… 4 215` + `300 $`,
+    `… de 4` + `215 300 $ pour`, `… 4 215` + `300 personnes`, `… 1` + `000 personnes`.
+
+    A lone small number followed by a single group and a word (`le 12` + `300 projets`)
+    is not joined: the two may be separate figures.
+    """
+    previous = previous.rstrip()
+    if is_heading(previous) or not _NUMBER_AT_END.search(previous):
+        return False
+    start = _GROUPS_AT_START.match(line.lstrip())
+    if start is None:
+        return False
+    after = line.lstrip()[start.end() :]
+    if after[:1].isalnum() or (after[:1] == "." and after[1:2].isdigit()):
+        return False  # "300e", "300.5": not a thousands group
+    groups = start.group(1)
+    return bool(
+        _AMOUNT_SIGN.match(after)
+        or _SEVERAL_GROUPS_AT_END.search(previous)
+        or len(groups) > 3
+        or groups.startswith("0")
+    )
+
+
 def _would_join(previous: str, line: str) -> bool:
+    if continues_number(previous, line):
+        return True
     return (
         bool(previous.strip())
         and not is_heading(previous)

@@ -14,6 +14,11 @@ invalid rather than read as text.
 
 When a shipped file has no title of its own (the ministry's regional page), the title
 and kind recorded for it in a `manifest.json` beside it are used.
+
+Besides the text, `LoadedDocument.properties` keeps what the file says about itself: an
+HTML page's title, site name, canonical address and publication date, a Word or PDF
+file's title and dates, a Markdown file's front matter (which never reaches the text).
+`knowledge.document_metadata` turns these into the document's metadata.
 """
 
 from __future__ import annotations
@@ -30,10 +35,14 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.cleaning import clean_text
+from knowledge.dates import parse_timestamp
 from knowledge.elisions import is_french_word
 from knowledge.form_fields import table_rows_to_lines as _table_rows_to_lines
-from knowledge.html_text import html_title, html_to_lines
+from knowledge.front_matter import split_front_matter
+from knowledge.html_text import html_properties, html_to_lines
+from knowledge.line_breaks import continues_number
 from knowledge.structure import DOCUMENT_KINDS, KIND_ALIASES
+from knowledge.titles import clean_title
 
 FORMAT_BY_EXTENSION: dict[str, str] = {
     ".txt": "txt",
@@ -70,13 +79,41 @@ _PDF_MAGIC = b"%PDF-"
 _CONTROL_SHARE = 0.01
 
 
+FrontMatter = tuple[tuple[str, str | tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True)
+class DocumentProperties:
+    """What a file says about itself besides its text (None: it does not say).
+
+    `title`: HTML <title> (else og:title, else the first <h1>), DOCX or PDF title property,
+    as written (site name included); `site_name`: og:site_name; `url`: the canonical
+    address (<link rel="canonical">, else og:url); `published`: a page's publication-date
+    <meta>, as written; `created` / `modified`: DOCX or PDF properties, ISO dates;
+    `front_matter`: the YAML front matter of a .md/.txt file, as (key, value) pairs.
+    """
+
+    title: str | None = None
+    site_name: str | None = None
+    url: str | None = None
+    published: str | None = None
+    created: str | None = None
+    modified: str | None = None
+    front_matter: FrontMatter = ()
+
+    def front_matter_fields(self) -> dict[str, str | tuple[str, ...]]:
+        return dict(self.front_matter)
+
+
 @dataclass(frozen=True)
 class LoadedDocument:
-    """A document's clean text, its real format (txt, md, html, pdf, docx) and its path."""
+    """A document's clean text, its real format (txt, md, html, pdf, docx), its path, and
+    what the file says about itself (`properties`)."""
 
     text: str
     format: str
     path: Path
+    properties: DocumentProperties = DocumentProperties()
 
 
 class DocumentLoadError(Exception):
@@ -114,7 +151,7 @@ def load_document(
     if kind_hint is not None and kind_hint not in KIND_ALIASES and kind_hint not in DOCUMENT_KINDS:
         raise ValueError(f"Unknown document kind {kind_hint!r}")
     try:
-        text = _EXTRACTORS[real](path, data, kind, hint_title)
+        text, properties = _EXTRACTORS[real](path, data, kind, hint_title)
     except DocumentLoadError:
         raise
     except Exception as exc:  # a parser's own failure must not surface as a traceback
@@ -123,7 +160,7 @@ def load_document(
         ) from exc
     if not text.strip():
         raise DocumentLoadError(path, "le document ne contient aucun texte exploitable.")
-    return LoadedDocument(text=text, format=real, path=path)
+    return LoadedDocument(text=text, format=real, path=path, properties=properties)
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -240,14 +277,32 @@ def _check_readable(path: Path, text: str) -> str:
     return text
 
 
-def _extract_text(path: Path, data: bytes, kind: str | None, title: str | None) -> str:
-    return clean_text(decode_text(path, data), kind, title=title)
+Extracted = tuple[str, DocumentProperties]
 
 
-def _extract_html(path: Path, data: bytes, kind: str | None, title: str | None) -> str:
+def _extract_text(path: Path, data: bytes, kind: str | None, title: str | None) -> Extracted:
+    """A text or Markdown file; its front matter is read apart and never reaches the text."""
+    fields, body = split_front_matter(decode_text(path, data))
+    if not body.strip():
+        raise DocumentLoadError(path, "le document ne contient aucun texte exploitable.")
+    given_title = fields.get("title") if isinstance(fields.get("title"), str) else None
+    text = clean_text(body, kind, title=title or given_title)
+    return text, DocumentProperties(front_matter=tuple(fields.items()))
+
+
+def _extract_html(path: Path, data: bytes, kind: str | None, title: str | None) -> Extracted:
     markup = decode_text(path, data)
     lines = html_to_lines(markup)
-    return clean_text("\n".join(lines), kind, title=title or html_title(markup))
+    found = html_properties(markup)
+    page_title = found.get("title") or found.get("og_title") or found.get("h1")
+    properties = DocumentProperties(
+        title=page_title,
+        site_name=found.get("site_name"),
+        url=found.get("canonical") or found.get("og_url"),
+        published=found.get("published"),
+    )
+    heading = title or clean_title(page_title, found.get("site_name"))
+    return clean_text("\n".join(lines), kind, title=heading), properties
 
 
 # ---------------------------------------------------------------------------------------
@@ -264,17 +319,23 @@ _EDGE_LINES = 2
 _SENTENCE_END = (".", "!", "?", ":", ";", "»", "…")
 
 
-def _extract_pdf(path: Path, data: bytes, kind: str | None, title: str | None) -> str:
-    pages = read_pdf_pages(path, data)
+def _extract_pdf(path: Path, data: bytes, kind: str | None, title: str | None) -> Extracted:
+    pages, properties = read_pdf(path, data)
     if not any(page.strip() for page in pages):
         raise DocumentLoadError(
             path, "le PDF ne contient aucun texte extractible (document numérisé ?)."
         )
-    return clean_text("\n".join(pdf_text_lines(pages)), kind, title=title)
+    return clean_text("\n".join(pdf_text_lines(pages)), kind, title=title), properties
 
 
 def read_pdf_pages(path: Path, data: bytes) -> list[str]:
     """The text of every page, in order; a damaged or locked PDF raises."""
+    return read_pdf(path, data)[0]
+
+
+def read_pdf(path: Path, data: bytes) -> tuple[list[str], DocumentProperties]:
+    """The text of every page, in order, and the PDF's title and dates; a damaged or
+    locked PDF raises."""
     from pypdf import PdfReader
 
     logger = logging.getLogger("pypdf")
@@ -285,6 +346,7 @@ def read_pdf_pages(path: Path, data: bytes) -> list[str]:
         if reader.is_encrypted and not reader.decrypt(""):
             raise DocumentLoadError(path, "le PDF est protégé par un mot de passe.")
         pages = [page.extract_text() or "" for page in reader.pages]
+        properties = _pdf_properties(reader)
     except DocumentLoadError:
         raise
     except Exception as exc:
@@ -293,7 +355,25 @@ def read_pdf_pages(path: Path, data: bytes) -> list[str]:
         logger.setLevel(previous_level)
     if not pages:
         raise DocumentLoadError(path, "le PDF ne contient aucune page.")
-    return pages
+    return pages, properties
+
+
+_PDF_INFO_KEYS = ("/Title", "/CreationDate", "/ModDate")
+
+
+def _pdf_properties(reader: Any) -> DocumentProperties:
+    """Title and dates from the PDF's document information; a damaged dictionary gives
+    nothing rather than an error."""
+    try:
+        info = reader.metadata or {}
+        raw = {key: str(info.get(key) or "").strip() for key in _PDF_INFO_KEYS}
+    except Exception:  # the information dictionary is optional and often malformed
+        return DocumentProperties()
+    return DocumentProperties(
+        title=raw["/Title"] or None,
+        created=parse_timestamp(raw["/CreationDate"]),
+        modified=parse_timestamp(raw["/ModDate"]),
+    )
 
 
 def pdf_text_lines(pages: list[str]) -> list[str]:
@@ -329,10 +409,14 @@ def _repeated_edge_lines(pages: list[list[str]]) -> set[str]:
 
 def reflow_lines(lines: list[str]) -> list[str]:
     """Rejoin a paragraph's wrapped lines: a line that does not end a sentence is glued to
-    a next line starting in lower case; `dévelop-` + `pement` gives `développement`."""
+    a next line starting in lower case; `dévelop-` + `pement` gives `développement`; a
+    figure cut between its digit groups is whole again (`4 215` + `300 $` gives
+    `4 215 300 $`)."""
     out: list[str] = []
     for line in lines:
-        if out and _continues(out[-1], line):
+        if out and continues_number(out[-1], line):
+            out[-1] = f"{out[-1].rstrip()} {line.lstrip()}"
+        elif out and _continues(out[-1], line):
             previous = out[-1]
             if previous.endswith("-") and previous[-2:-1].isalpha():
                 head = previous[:-1].split()[-1] if previous[:-1].split() else ""
@@ -361,14 +445,38 @@ _HEADING_STYLE = re.compile(r"^(?:heading|titre)\s*(\d)$", re.I)
 _TITLE_STYLES = frozenset({"title", "titre"})
 
 
-def _extract_docx(path: Path, data: bytes, kind: str | None, title: str | None) -> str:
-    lines, core_title = read_docx_lines(path, data)
-    return clean_text("\n".join(lines), kind, title=title or core_title)
+def _extract_docx(path: Path, data: bytes, kind: str | None, title: str | None) -> Extracted:
+    lines, properties = read_docx(path, data)
+    return clean_text("\n".join(lines), kind, title=title or properties.title), properties
 
 
 def read_docx_lines(path: Path, data: bytes) -> tuple[list[str], str | None]:
     """Lines of a Word document (headings as Markdown, tables as `LABEL : value`) and
     its core-properties title."""
+    lines, properties = read_docx(path, data)
+    return lines, properties.title
+
+
+# python-docx's blank template says it was made on this day by "python-docx": not a date
+# the document's author chose.
+_DOCX_TEMPLATE_DAY = "2013-12-23"
+
+
+def _docx_properties(core: Any) -> DocumentProperties:
+    def day(value: Any) -> str | None:
+        iso = parse_timestamp(value.isoformat()) if value is not None else None
+        return None if iso == _DOCX_TEMPLATE_DAY else iso
+
+    return DocumentProperties(
+        title=(core.title or "").strip() or None,
+        created=day(core.created),
+        modified=day(core.modified),
+    )
+
+
+def read_docx(path: Path, data: bytes) -> tuple[list[str], DocumentProperties]:
+    """Lines of a Word document (headings as Markdown, tables as `LABEL : value`) and
+    its core properties (title, creation and modification dates)."""
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
@@ -376,7 +484,7 @@ def read_docx_lines(path: Path, data: bytes) -> tuple[list[str], str | None]:
     try:
         document = docx.Document(io.BytesIO(data))
         blocks = list(document.iter_inner_content())
-        core_title = (document.core_properties.title or "").strip() or None
+        properties = _docx_properties(document.core_properties)
     except Exception as exc:
         raise DocumentLoadError(path, "ce n'est pas un document Word (.docx) valide.") from exc
     paragraphs = [block for block in blocks if isinstance(block, Paragraph)]
@@ -400,7 +508,7 @@ def read_docx_lines(path: Path, data: bytes) -> tuple[list[str], str | None]:
         else:
             lines.extend(text.split("\n"))
         lines.append("")
-    return lines, core_title
+    return lines, properties
 
 
 def _style_name(paragraph: Any) -> str:

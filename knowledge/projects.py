@@ -46,7 +46,7 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 from rapidfuzz import fuzz
 
-from knowledge.amounts import parse_amount
+from knowledge.amounts import AmountError, parse_amount
 from knowledge.catalog_plans import PLANS, resolve_plan
 from knowledge.folding import fold_key
 from knowledge.paths import database_path
@@ -82,8 +82,11 @@ MAX_FIELD_CHARS = 200  # MRC, mandataire, promoter, measure
 # The longest text one Slack message block can show (a Block Kit section holds 3,000
 # characters): an update or a description must be readable whole in its confirmation card.
 MAX_TEXT_CHARS = 3000
+# Bounds on figures typed: beyond them it is surely a typo, and every stored value fits an
+# SQLite INTEGER (at most 2^63 - 1) with room to sum a project's updates.
 MAX_PEOPLE = 10_000_000
-MAX_CENTS = 100_000_000_000 * 100  # 100 G$: beyond any Alliance budget, surely a typo
+MAX_DOLLARS = Decimal(10_000_000_000)  # 10 G$: far beyond any Alliance budget
+MAX_CENTS = int(MAX_DOLLARS) * 100
 
 PROJECT_FIELDS: tuple[str, ...] = (
     "name",
@@ -358,79 +361,114 @@ def format_money(cents: int | None, language: str = "fr") -> str:
     return text + (f",{rest:02d}" if rest else "") + "\u00a0$"
 
 
+_AMOUNT_EXAMPLES_FR = "Exemples : 12 500 $, 40 000,50 $, 13,7 M$."
+_AMOUNT_EXAMPLES_EN = "Examples: 12 500 $, 40 000,50 $, 13,7 M$ (French format)."
+
+
 def parse_money(text: str, field: str = "budget") -> int | None:
     """Cents for an amount written the French way ("12 500 $", "13,7 M$", "40 000,50 $");
-    None for an empty cell or "s. o.". Raises ProjectInputError for anything else."""
+    None for an empty cell or "s. o.". Raises ProjectInputError for anything else: the one
+    check every way in (chat commands, forms, CSV import) goes through. At most
+    MAX_DOLLARS, at most cents: the result always fits an SQLite INTEGER."""
     label_fr, label_en = FIELD_LABELS.get(field, (field, field))
+    typed = _shown(text)
     try:
         dollars = parse_amount(text)
-    except ValueError as error:
-        if "négatif" in str(error):
+    except AmountError as error:
+        if error.reason == "too_large":
+            raise _amount_too_large(field, typed) from None
+        if error.reason == "negative":
             raise ProjectInputError(
                 field,
-                f"Montant négatif ({label_fr}) : « {text.strip()} ». Un budget ou un montant "
+                f"Montant négatif ({label_fr}) : « {typed} ». Un budget ou un montant "
                 "dépensé est positif ou nul.",
-                f"Negative amount ({label_en}): “{text.strip()}”. A budget or an amount spent "
+                f"Negative amount ({label_en}): “{typed}”. A budget or an amount spent "
                 "is zero or more.",
+            ) from None
+        if error.reason == "decimals":
+            raise ProjectInputError(
+                field,
+                f"Montant illisible ({label_fr}) : « {typed} » : au plus deux décimales (les "
+                f"cents). {_AMOUNT_EXAMPLES_FR}",
+                f"Unreadable amount ({label_en}): “{typed}”: at most two decimals (the "
+                f"cents). {_AMOUNT_EXAMPLES_EN}",
             ) from None
         raise ProjectInputError(
             field,
-            f"Montant illisible ({label_fr}) : « {text.strip()} ». Exemples : 12 500 $, "
-            "40 000,50 $, 13,7 M$.",
-            f"Unreadable amount ({label_en}): “{text.strip()}”. Examples: 12 500 $, "
-            "40 000,50 $, 13,7 M$ (French format).",
+            f"Montant illisible ({label_fr}) : « {typed} ». {_AMOUNT_EXAMPLES_FR}",
+            f"Unreadable amount ({label_en}): “{typed}”. {_AMOUNT_EXAMPLES_EN}",
         ) from None
     if dollars is None:
         return None
-    cents = dollars * 100
+    if dollars > MAX_DOLLARS:
+        raise _amount_too_large(field, typed)
+    cents = dollars * 100  # exact: parse_amount bounds the digits it reads
     if cents != cents.to_integral_value():
         raise ProjectInputError(
             field,
-            f"Montant plus précis que le cent ({label_fr}) : « {text.strip()} ».",
-            f"Amount finer than a cent ({label_en}): “{text.strip()}”.",
-        )
-    if cents > MAX_CENTS:
-        raise ProjectInputError(
-            field,
-            f"Montant invraisemblable ({label_fr}) : « {text.strip()} » (plus de 100 G$).",
-            f"Implausible amount ({label_en}): “{text.strip()}” (over 100 billion dollars).",
+            f"Montant plus précis que le cent ({label_fr}) : « {typed} ». Au plus deux "
+            "décimales, ex. 40 000,50 $ ou 13,75 M$.",
+            f"Amount finer than a cent ({label_en}): “{typed}”. At most two decimals, "
+            "e.g. 40 000,50 $ or 13,75 M$.",
         )
     return int(cents)
+
+
+def _amount_too_large(field: str, typed: str) -> ProjectInputError:
+    label_fr, label_en = FIELD_LABELS.get(field, (field, field))
+    return ProjectInputError(
+        field,
+        f"Montant trop élevé ({label_fr}) : « {typed} ». Le maximum est "
+        f"{format_money(MAX_CENTS)} (10 G$) ; exemple : 40 000,50 $ ou 13,7 M$.",
+        f"Amount too large ({label_en}): “{typed}”. The maximum is "
+        f"{format_money(MAX_CENTS, 'en')} (10 billion); e.g. 40 000,50 $ or 13,7 M$.",
+    )
+
+
+def _shown(typed: str, limit: int = 40) -> str:
+    """What was typed, cut to fit in a message (a form shows errors in a few lines)."""
+    cleaned = " ".join(typed.split())
+    return cleaned if len(cleaned) <= limit else cleaned[:limit] + "…"
 
 
 def cents_to_decimal(cents: int | None) -> Decimal | None:
     return None if cents is None else Decimal(cents) / 100
 
 
-_PEOPLE = re.compile(r"^\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+$|^\d+$")
+_PEOPLE = re.compile(r"^[0-9]{1,3}(?:[ \u00a0\u202f\u2009][0-9]{3})+$|^[0-9]+$")
+_PEOPLE_DIGITS = len(str(MAX_PEOPLE))
 
 
 def parse_people(text: str) -> int | None:
-    """A number of people reached: a whole number ("12", "1 200"); None when empty."""
+    """A number of people reached: a whole number ("12", "1 200") of at most MAX_PEOPLE;
+    None when empty. Raises ProjectInputError for anything else."""
     cleaned = text.strip()
     if not cleaned:
         return None
+    shown = _shown(cleaned)
     if cleaned.startswith(("-", "\u2212")):
         raise ProjectInputError(
             "people_reached",
-            f"Nombre de personnes négatif : « {cleaned} ».",
-            f"Negative number of people: “{cleaned}”.",
+            f"Nombre de personnes négatif : « {shown} ».",
+            f"Negative number of people: “{shown}”.",
         )
     if not _PEOPLE.match(cleaned):
         raise ProjectInputError(
             "people_reached",
-            f"Nombre de personnes illisible : « {cleaned} ». Écrivez un nombre entier, "
+            f"Nombre de personnes illisible : « {shown} ». Écrivez un nombre entier, "
             "ex. personnes:12.",
-            f"Unreadable number of people: “{cleaned}”. Write a whole number, e.g. people:12.",
+            f"Unreadable number of people: “{shown}”. Write a whole number, e.g. people:12.",
         )
-    value = int(re.sub(r"\D", "", cleaned))
-    if value > MAX_PEOPLE:
+    digits = re.sub(r"[^0-9]", "", cleaned).lstrip("0") or "0"
+    if len(digits) > _PEOPLE_DIGITS or int(digits) > MAX_PEOPLE:
         raise ProjectInputError(
             "people_reached",
-            f"Nombre de personnes invraisemblable : « {cleaned} ».",
-            f"Implausible number of people: “{cleaned}”.",
+            f"Nombre de personnes trop élevé : « {shown} ». Le maximum est "
+            f"{_number_fr(MAX_PEOPLE)} ; exemple : personnes:1 200.",
+            f"Number of people too large: “{shown}”. The maximum is {MAX_PEOPLE:,}; "
+            "e.g. people:1200.",
         )
-    return value
+    return int(digits)
 
 
 def parse_status(text: str) -> str:
@@ -706,6 +744,7 @@ _UPDATE_COLUMNS = (
     "status_to, amount_spent_cents, people_reached"
 )
 CHOICE_TTL_S = 24 * 3600.0
+MAX_ROW_ID = 2**63 - 1  # the largest SQLite INTEGER
 
 
 class ProjectStore:
@@ -815,24 +854,18 @@ class ProjectStore:
                 return replay
             return self._insert_project(draft, actor, request_key, action="project.create")
 
-    def import_projects(
-        self,
-        drafts: Sequence[tuple[ProjectDraft, str | None]],
-        actor: Actor,
-    ) -> list[WriteResult]:
-        """Create several projects in ONE transaction (all or none): (draft, request key)
-        pairs; a duplicate raises DuplicateProjectError and nothing is written."""
-        results = []
+    def import_project(
+        self, draft: ProjectDraft, actor: Actor, *, request_key: str | None = None
+    ) -> WriteResult:
+        """Create one imported project (one line of a sheet) with its audit row, in one
+        transaction of its own: a crash or a bad line never undoes the lines before it,
+        never leaves a project without its audit row. A known `request_key` (the file and
+        the line) replays; a duplicate raises DuplicateProjectError and writes nothing."""
         with self._transaction():
-            for draft, request_key in drafts:
-                replay = self._replay(request_key)
-                if replay is not None:
-                    results.append(replay)
-                    continue
-                results.append(
-                    self._insert_project(draft, actor, request_key, action="project.import")
-                )
-        return results
+            replay = self._replay(request_key)
+            if replay is not None:
+                return replay
+            return self._insert_project(draft, actor, request_key, action="project.import")
 
     def _insert_project(
         self, draft: ProjectDraft, actor: Actor, request_key: str | None, *, action: str
@@ -1029,12 +1062,16 @@ class ProjectStore:
             return self._update(update_id)
 
     def _project(self, project_id: int) -> Project | None:
+        if not 0 < project_id <= MAX_ROW_ID:  # SQLite cannot even compare a larger number
+            return None
         row = self.db.execute(
             f"SELECT {_PROJECT_COLUMNS} FROM projects WHERE id = ?", [project_id]
         ).fetchone()
         return _project_from_row(row) if row else None
 
     def _update(self, update_id: int) -> ProjectUpdate | None:
+        if not 0 < update_id <= MAX_ROW_ID:
+            return None
         row = self.db.execute(
             f"SELECT {_UPDATE_COLUMNS} FROM project_updates WHERE id = ?", [update_id]
         ).fetchone()

@@ -151,7 +151,10 @@ def suggest_regions(typed: str, limit: int = 3) -> list[str]:
 
 
 def find_regions_in_text(text: str) -> list[str]:
-    """Canonical names of the territories mentioned in free text, in order of appearance."""
+    """Canonical names of the territories mentioned in free text, in order of appearance.
+
+    A region number counts only next to the word that makes it one: "région 07",
+    "l'Alliance 02", "APS 04" (a bare "02" is not a region)."""
     folded = f" {fold_key(text)} "
     found: list[tuple[int, str]] = []
     for key, name in _BY_KEY.items():
@@ -161,10 +164,60 @@ def find_regions_in_text(text: str) -> list[str]:
         if len(key) <= _SHORT_ALIAS_LENGTH and not _is_short_alias_in(text, key):
             continue
         found.append((position, name))
+    for position, _, name in region_numbers_in(folded):
+        if name not in [n for _, n in found]:
+            found.append((position, name))
     found.sort()
     # "Nord-du-Québec / Baie-James" mentions both the group and a part: keep the part.
     names = [name for _, name in found]
     return [n for n in names if not (n in REGION_GROUPS and set(REGION_GROUPS[n]) & set(names))]
+
+
+# "région 07", "région administrative 07", "l'Alliance 02", "Alliance régionale pour la
+# solidarité 02", "APS 04", "région no 7"; on folded keys ("l'Alliance" is "l alliance").
+# A number that counts something ("l'Alliance 10 ans plus tard") is not a region.
+REGION_NUMBER_PATTERN = (
+    r"(?<![a-z0-9])(?:region(?: administrative)?|alliance(?: regionale)?(?: pour la solidarite)?"
+    r"|aps)(?: (?:no|n|numero))? (0?[1-9]|1[0-7])(?![0-9])"
+    r"(?! (?:ans?|annees?|mois|jours?|projets?|organismes?|personnes?|millions?|milliers?"
+    r"|mille|fois|membres?|partenaires?|mrc|municipalites?|territoires?|regions?|alliances?"
+    r"|initiatives?|[0-9]))"
+)
+_REGION_NUMBER = re.compile(REGION_NUMBER_PATTERN)
+
+
+def _territories_by_code() -> dict[str, str]:
+    """Region code → canonical name: the territory, or the group of a code shared by
+    several territories (10: Nord-du-Québec, 11: Gaspésie-Îles-de-la-Madeleine)."""
+    by_code: dict[str, list[str]] = {}
+    for territory in TERRITORIES:
+        if territory.code.isdigit():
+            by_code.setdefault(territory.code, []).append(territory.name)
+    names: dict[str, str] = {}
+    for code, members in by_code.items():
+        group = next((g for g, parts in REGION_GROUPS.items() if set(parts) == set(members)), None)
+        names[code] = members[0] if len(members) == 1 else group or members[0]
+    return names
+
+
+_BY_CODE = _territories_by_code()
+
+
+def territory_for_code(code: str) -> str | None:
+    """The canonical name a region number stands for ("07" or "7" → "Outaouais")."""
+    return _BY_CODE.get(code.strip().zfill(2))
+
+
+def region_numbers_in(
+    folded_key: str, pattern: re.Pattern[str] = _REGION_NUMBER
+) -> list[tuple[int, int, str]]:
+    """(start, end, canonical name) of each region number in a `fold_key` text."""
+    found: list[tuple[int, int, str]] = []
+    for match in pattern.finditer(folded_key):
+        name = territory_for_code(match.group(1))
+        if name:
+            found.append((match.start(), match.end(), name))
+    return found
 
 
 def _short_alias_patterns() -> dict[str, list[re.Pattern[str]]]:

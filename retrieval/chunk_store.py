@@ -1,17 +1,31 @@
 """The ingestion registry and the chunks' text, in the project's SQLite file.
 
-`documents` remembers each ingested file's content hash, so a re-run skips what did not
-change; `chunks` holds every passage with its metadata and its analysed tokens, from which
-the lexical index is rebuilt without re-reading any file. `index_state.version` changes
-with every write, telling readers when their in-memory index is stale.
+Tables:
+- `documents`       each ingested file's content hash, so a re-run skips what did not change;
+- `chunks`          every passage with its metadata and its analysed tokens, from which the
+                    lexical index is built without re-reading any file;
+- `document_marks`  per document, the content hash whose passages AND vectors are all in:
+                    written last, after Chroma (and the catalog) took the document, and cleared
+                    in the same transaction that replaces its passages. A document whose mark
+                    differs from its registry hash was interrupted half-way: ingestion redoes it;
+- `chunk_changes`   one row per document written or removed, numbered (`seq`): the lexical
+                    index of every process and thread catches up on these rows instead of
+                    rebuilding from all the chunks (retrieval.lexical). The oldest rows are
+                    pruned; `index_state.changes_pruned_through` says up to where.
+
+Writes go through one connection behind a lock, each one transaction (`db.atomic()`:
+sqlite-utils 4's connection autocommits, `with db.conn:` would not be one). Reads use one
+connection per thread: in WAL mode they never wait for a writer, and a reader never sees
+another thread's transaction half-done.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import time
-from collections.abc import Iterable, Sequence
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +33,12 @@ from typing import Any
 import sqlite_utils
 
 from retrieval.chunking import Chunk
+
+# How many change rows to keep: a process whose lexical index lags further behind than that
+# rebuilds it instead of catching up.
+CHANGES_KEPT = 100_000
+_PRUNE_EVERY = 1_000
+_IN_BATCH = 500
 
 
 @dataclass
@@ -32,17 +52,31 @@ class DocumentRecord:
     ingested_at: float
 
 
+@dataclass(frozen=True)
+class LexicalRow:
+    """What the lexical index needs of a chunk."""
+
+    chunk_id: str
+    doc_id: str
+    tokens: list[str]
+    metadata: dict[str, Any]
+
+
 class ChunkStore:
-    """Documents and chunks tables; every write is one transaction."""
+    """Documents, chunks, completion marks and the change log; every write is one transaction.
+
+    Safe to call from several threads at once."""
 
     def __init__(self, db_path: Path) -> None:
         self.db_path = db_path
-        # The chat servers answer from worker threads; writes are serialised by SQLite.
         connection = sqlite3.connect(str(db_path), check_same_thread=False, timeout=10)
         self.db = sqlite_utils.Database(connection)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA busy_timeout=10000")
-        self._create_tables()
+        self._write_lock = threading.RLock()
+        self._local = threading.local()
+        with self._write_lock, self.db.atomic():
+            self._create_tables()
 
     def _create_tables(self) -> None:
         self.db["documents"].create(
@@ -61,18 +95,72 @@ class ChunkStore:
         )
         self.db["chunks"].create_index(["doc_id"], if_not_exists=True)
         self.db["index_state"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+        self.db["document_marks"].create(
+            {"doc_id": str, "content_hash": str}, pk="doc_id", if_not_exists=True
+        )
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS chunk_changes "
+            "(seq INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL)"
+        )
+        self.db.execute(
+            "INSERT OR IGNORE INTO index_state (key, value) VALUES ('store_id', ?)",
+            [uuid.uuid4().hex],
+        )
+
+    def _read(self) -> sqlite3.Connection:
+        """This thread's read connection."""
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(str(self.db_path), timeout=10)
+            connection.execute("PRAGMA busy_timeout=10000")
+            self._local.connection = connection
+        return connection
+
+    def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._read().execute(sql, list(args)).fetchall()
+
+    def _in_batches(
+        self, sql: str, values: Iterable[str], args: Sequence[Any] = ()
+    ) -> Iterator[tuple[Any, ...]]:
+        """Rows of `sql` (holding one `{marks}`) for `values`, 500 at a time."""
+        values = list(dict.fromkeys(values))
+        for start in range(0, len(values), _IN_BATCH):
+            batch = values[start : start + _IN_BATCH]
+            marks = ",".join("?" for _ in batch)
+            yield from self._rows(sql.format(marks=marks), [*args, *batch])
 
     # -- documents ---------------------------------------------------------------------
     def document(self, doc_id: str) -> DocumentRecord | None:
-        rows = list(self.db["documents"].rows_where("doc_id = ?", [doc_id]))
-        return DocumentRecord(**rows[0]) if rows else None
+        rows = self._rows(f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE doc_id = ?", [doc_id])
+        return _document_from_row(rows[0]) if rows else None
 
     def documents(self, root: str | None = None) -> list[DocumentRecord]:
-        where, args = ("root = ?", [root]) if root is not None else (None, None)
-        return [DocumentRecord(**row) for row in self.db["documents"].rows_where(where, args)]
+        sql = f"SELECT {_DOCUMENT_COLUMNS} FROM documents"
+        rows = self._rows(f"{sql} WHERE root = ?", [root]) if root is not None else self._rows(sql)
+        return [_document_from_row(row) for row in rows]
 
     def hashes(self) -> dict[str, str]:
-        return {row["doc_id"]: row["content_hash"] for row in self.db["documents"].rows}
+        return dict(self._rows("SELECT doc_id, content_hash FROM documents"))
+
+    # -- completion marks --------------------------------------------------------------
+    def marks(self, doc_ids: Iterable[str]) -> dict[str, str]:
+        """doc_id -> the content hash whose passages and vectors are known to be complete."""
+        return dict(
+            self._in_batches(
+                "SELECT doc_id, content_hash FROM document_marks WHERE doc_id IN ({marks})",
+                doc_ids,
+            )
+        )
+
+    def mark_complete(self, entries: Sequence[tuple[str, str]]) -> None:
+        """Record (doc_id, content hash) as complete, all in one transaction."""
+        if not entries:
+            return
+        with self._write_lock, self.db.atomic():
+            self.db["document_marks"].upsert_all(
+                [{"doc_id": doc_id, "content_hash": digest} for doc_id, digest in entries],
+                pk="doc_id",
+            )
 
     # -- chunks ------------------------------------------------------------------------
     def replace_document(
@@ -84,10 +172,11 @@ class ChunkStore:
     def replace_documents(
         self, batch: Sequence[tuple[DocumentRecord, Sequence[Chunk], Sequence[list[str]]]]
     ) -> None:
-        """`replace_document` for several documents, in one transaction."""
-        with self.db.conn:
+        """`replace_document` for several documents, in one transaction. Their completion
+        marks are cleared: the vectors are not written yet."""
+        with self._write_lock, self.db.atomic():
             for record, chunks, tokens in batch:
-                self.db.execute("DELETE FROM chunks WHERE doc_id = ?", [record.doc_id])
+                self._delete_document_rows(record.doc_id, keep_registry=True)
                 self.db["chunks"].insert_all(
                     (
                         {
@@ -102,54 +191,117 @@ class ChunkStore:
                     batch_size=500,
                 )
                 self.db["documents"].upsert(record.__dict__, pk="doc_id")
-            self._bump_version()
+            self._log_changes([record.doc_id for record, _, _ in batch])
 
     def remove_document(self, doc_id: str) -> None:
-        with self.db.conn:
-            self.db.execute("DELETE FROM chunks WHERE doc_id = ?", [doc_id])
+        with self._write_lock, self.db.atomic():
+            self._delete_document_rows(doc_id, keep_registry=False)
+            self._log_changes([doc_id])
+
+    def _delete_document_rows(self, doc_id: str, *, keep_registry: bool) -> None:
+        self.db.execute("DELETE FROM chunks WHERE doc_id = ?", [doc_id])
+        self.db.execute("DELETE FROM document_marks WHERE doc_id = ?", [doc_id])
+        if not keep_registry:
             self.db.execute("DELETE FROM documents WHERE doc_id = ?", [doc_id])
-            self._bump_version()
 
     def chunk_count(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+        return int(self._rows("SELECT count(*) FROM chunks")[0][0])
 
-    def chunks_by_id(self, chunk_ids: Iterable[str]) -> dict[str, Chunk]:
-        ids = list(dict.fromkeys(chunk_ids))
-        found: dict[str, Chunk] = {}
-        for start in range(0, len(ids), 500):
-            batch = ids[start : start + 500]
-            marks = ",".join("?" for _ in batch)
-            for row in self.db.execute(
-                f"SELECT chunk_id, doc_id, position, section, text, metadata FROM chunks "
-                f"WHERE chunk_id IN ({marks})",
-                batch,
-            ).fetchall():
-                found[row[0]] = _chunk_from_row(row)
+    def chunk_ids(self) -> set[str]:
+        return {row[0] for row in self._rows("SELECT chunk_id FROM chunks")}
+
+    def chunk_ids_by_document(self, doc_ids: Iterable[str]) -> dict[str, set[str]]:
+        """doc_id -> its chunks' ids (documents without chunks are absent)."""
+        found: dict[str, set[str]] = {}
+        for doc_id, chunk_id in self._in_batches(
+            "SELECT doc_id, chunk_id FROM chunks WHERE doc_id IN ({marks})", doc_ids
+        ):
+            found.setdefault(doc_id, set()).add(chunk_id)
         return found
 
-    def iter_tokens(self) -> Iterable[tuple[str, list[str], dict[str, Any]]]:
-        """Every chunk's id, tokens and metadata, in a stable order."""
-        cursor = self.db.execute("SELECT chunk_id, tokens, metadata FROM chunks ORDER BY rowid")
-        for chunk_id, tokens, metadata in cursor:
-            yield chunk_id, json.loads(tokens), json.loads(metadata)
+    def chunks_by_id(self, chunk_ids: Iterable[str]) -> dict[str, Chunk]:
+        return {
+            row[0]: _chunk_from_row(row)
+            for row in self._in_batches(
+                "SELECT chunk_id, doc_id, position, section, text, metadata FROM chunks "
+                "WHERE chunk_id IN ({marks})",
+                chunk_ids,
+            )
+        }
+
+    def lexical_rows(self, doc_ids: Iterable[str] | None = None) -> Iterator[LexicalRow]:
+        """Every chunk's (or the given documents' chunks') tokens and metadata, in a stable
+        order."""
+        columns = "chunk_id, doc_id, tokens, metadata"
+        if doc_ids is None:
+            rows: Iterable[tuple[Any, ...]] = self._read().execute(
+                f"SELECT {columns} FROM chunks ORDER BY rowid"
+            )
+        else:
+            rows = self._in_batches(
+                f"SELECT {columns} FROM chunks WHERE doc_id IN ({{marks}}) ORDER BY rowid",
+                doc_ids,
+            )
+        for chunk_id, doc_id, tokens, metadata in rows:
+            yield LexicalRow(chunk_id, doc_id, json.loads(tokens), json.loads(metadata))
 
     def document_chunks(self, doc_id: str) -> list[Chunk]:
-        rows = self.db.execute(
+        rows = self._rows(
             "SELECT chunk_id, doc_id, position, section, text, metadata FROM chunks "
             "WHERE doc_id = ? ORDER BY position",
             [doc_id],
-        ).fetchall()
+        )
         return [_chunk_from_row(row) for row in rows]
 
-    # -- version -----------------------------------------------------------------------
-    def version(self) -> str:
-        row = self.db.execute("SELECT value FROM index_state WHERE key = 'version'").fetchone()
-        return row[0] if row else "0"
+    # -- change log --------------------------------------------------------------------
+    def latest_change(self) -> int:
+        """The number of the last write (0 before any): readers compare it with theirs."""
+        return int(self._rows("SELECT coalesce(max(seq), 0) FROM chunk_changes")[0][0])
 
-    def _bump_version(self) -> None:
-        self.db["index_state"].upsert(
-            {"key": "version", "value": f"{time.time_ns()}"}, pk="key"
-        )
+    def changes_since(self, seq: int) -> tuple[set[str], int] | None:
+        """The documents written or removed after change `seq`, and the last change's
+        number; None when the log no longer reaches back that far (rebuild instead)."""
+        connection = self._read()
+        connection.execute("BEGIN")  # one snapshot: a prune cannot slip between the reads
+        try:
+            pruned = connection.execute(
+                "SELECT value FROM index_state WHERE key = 'changes_pruned_through'"
+            ).fetchone()
+            rows = connection.execute(
+                "SELECT seq, doc_id FROM chunk_changes WHERE seq > ?", [seq]
+            ).fetchall()
+        finally:
+            connection.execute("COMMIT")
+        if pruned and seq < int(pruned[0]):
+            return None
+        return {doc_id for _, doc_id in rows}, max((number for number, _ in rows), default=seq)
+
+    def identity(self) -> str:
+        """A name given to this database when created: caches built from another database
+        (a data folder whose SQLite file was replaced) are recognised as foreign."""
+        return str(self._rows("SELECT value FROM index_state WHERE key = 'store_id'")[0][0])
+
+    def version(self) -> str:
+        """Changes with every write (the last change's number)."""
+        return str(self.latest_change())
+
+    def _log_changes(self, doc_ids: Sequence[str]) -> None:
+        self.db["chunk_changes"].insert_all([{"doc_id": doc_id} for doc_id in doc_ids])
+        latest = int(self.db.execute("SELECT max(seq) FROM chunk_changes").fetchone()[0])
+        if latest // _PRUNE_EVERY != (latest - len(doc_ids)) // _PRUNE_EVERY:
+            through = latest - CHANGES_KEPT
+            if through > 0:
+                self.db.execute("DELETE FROM chunk_changes WHERE seq <= ?", [through])
+                self.db["index_state"].upsert(
+                    {"key": "changes_pruned_through", "value": str(through)}, pk="key"
+                )
+
+
+_DOCUMENT_COLUMNS = "doc_id, path, root, content_hash, title, chunk_count, ingested_at"
+
+
+def _document_from_row(row: Sequence[Any]) -> DocumentRecord:
+    return DocumentRecord(*row)
 
 
 def _chunk_from_row(row: Sequence[Any]) -> Chunk:

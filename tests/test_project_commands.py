@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from standins.servers import ADMIN, OTHER_USER, USER, FakeAssistant
 
@@ -38,7 +38,18 @@ from knowledge.project_commands import (
     looks_like_a_command,
     parse_project_command,
 )
-from knowledge.projects import ProjectInputError, ProjectStore, format_money, parse_money
+from knowledge.projects import (
+    MAX_CENTS,
+    MAX_PEOPLE,
+    PROJECT_FIELDS,
+    ProjectInputError,
+    ProjectStore,
+    format_money,
+    parse_money,
+    parse_people,
+    validate_project,
+    validate_update,
+)
 
 # --- the syntax: examples -----------------------------------------------------------------
 
@@ -235,17 +246,91 @@ def test_negative_amounts_are_refused(cents: int, minus: str) -> None:
         parse_money(minus + format_money(cents))
 
 
-@given(st.text(max_size=30))
-@example("12,500 $")
-@example("1e6 $")
-@settings(deadline=None)
-def test_any_amount_text_is_read_or_refused_with_a_message(text: str) -> None:
+@st.composite
+def number_texts(draw: st.DrawFn) -> str:
+    """Texts shaped like numbers, of any length: digits (grouped by spaces or not), decimals,
+    a scale, a currency, a sign; what a typo or a paste can put in a field."""
+    length = draw(st.integers(1, 60))  # drawn first: long numbers come as often as short
+    digits = draw(st.text(alphabet="0123456789", min_size=length, max_size=length))
+    if draw(st.booleans()):
+        groups = [digits[max(0, end - 3) : end] for end in range(len(digits), 0, -3)][::-1]
+        digits = draw(st.sampled_from(_SPACES)).join(groups)
+    decimals = draw(st.one_of(st.none(), st.text(alphabet="0123456789", max_size=40)))
+    number = digits if decimals is None else digits + draw(st.sampled_from([",", "."])) + decimals
+    scale = draw(st.sampled_from(["", " k", " M", "M", " G", " Md", " millions de", " milliards"]))
+    currency = draw(st.sampled_from(["", " $", "$", " dollars"]))
+    sign = draw(st.sampled_from(["", "", "-", "\u2212 "]))
+    return f"{sign}{number}{scale}{currency}"
+
+
+_ANY_AMOUNT = st.one_of(st.text(max_size=40), number_texts())
+
+
+@given(_ANY_AMOUNT, st.sampled_from(["amount_spent", "budget"]))
+@example("10000000000000000000000000000", "amount_spent")
+@example("10000000000000000000000000000 $", "budget")
+@example("9" * 5000 + " $", "budget")
+@example("1," + "0" * 40 + "1 M$", "budget")
+@example("12,500 $", "amount_spent")
+@example("1e6 $", "amount_spent")
+@example("douze " * 500, "budget")
+@settings(max_examples=400, deadline=None)
+def test_any_amount_text_is_read_or_refused_with_a_message(text: str, field: str) -> None:
     try:
-        cents = parse_money(text, "amount_spent")
+        cents = parse_money(text, field)
     except ProjectInputError as error:
-        assert error.field == "amount_spent" and "montant" in error.message.lower()
+        assert error.field == field and "montant" in error.message.lower()
+        assert error.english and len(error.message) < 300  # fits under a form field
     else:
-        assert cents is None or cents >= 0
+        # bounded: every amount stored fits an SQLite INTEGER, with room for sums
+        assert cents is None or 0 <= cents <= MAX_CENTS < 2**63 // 1000
+
+
+@given(st.one_of(st.text(max_size=40), number_texts()))
+@example("9" * 5000)
+@example("99999999999999999999")
+@example("10 000 001")
+@example("douze " * 500)
+@settings(max_examples=300, deadline=None)
+def test_any_people_text_is_read_or_refused_with_a_message(text: str) -> None:
+    try:
+        people = parse_people(text)
+    except ProjectInputError as error:
+        assert error.field == "people_reached" and "personnes" in error.message
+        assert error.english and len(error.message) < 300
+    else:
+        assert people is None or 0 <= people <= MAX_PEOPLE
+
+
+_ANY_FIELD = st.one_of(st.none(), st.text(max_size=30), number_texts())
+
+
+@given(st.fixed_dictionaries({name: _ANY_FIELD for name in PROJECT_FIELDS}))
+@example({"name": "Jardin", "region": "Estrie", "budget": "10000000000000000000000000000"})
+@settings(max_examples=200, deadline=None)
+def test_any_project_fields_give_a_draft_or_field_errors(raw: dict[str, str | None]) -> None:
+    """What the forms and the CSV import hand over: never an exception, only field errors."""
+    draft, errors = validate_project(raw)
+    assert (draft is None) == bool(errors)
+    for error in errors:
+        assert isinstance(error, ProjectInputError) and error.field in PROJECT_FIELDS
+        assert error.message and error.english
+    if draft is not None and draft.budget_cents is not None:
+        assert 0 <= draft.budget_cents <= MAX_CENTS
+
+
+@given(
+    st.fixed_dictionaries(
+        {"text": st.text(max_size=20), "status": _ANY_FIELD},
+        optional={"amount_spent": _ANY_FIELD, "people_reached": _ANY_FIELD},
+    )
+)
+@example({"text": "t", "status": None, "amount_spent": "1" * 30, "people_reached": "9" * 5000})
+@settings(max_examples=200, deadline=None)
+def test_any_update_fields_give_a_draft_or_field_errors(raw: dict[str, str | None]) -> None:
+    draft, errors = validate_update(raw)
+    assert (draft is None) == bool(errors)
+    assert all(isinstance(error, ProjectInputError) and error.message for error in errors)
 
 
 # --- the core -----------------------------------------------------------------------------
@@ -266,6 +351,15 @@ class FakeChunkStore:
         return [record for record, _ in self.index.documents.values()]
 
 
+class FakeVectors:
+    def __init__(self, index: FakeIndex):
+        self.index = index
+
+    def stored_passages(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        chunks = [chunk for _, stored in self.index.documents.values() for chunk in stored]
+        return {c.chunk_id: (c.text, c.metadata) for c in chunks if c.chunk_id in set(ids)}
+
+
 class FakeIndex:
     """Records what would be indexed (the real index is exercised in test_projects_slack)."""
 
@@ -276,12 +370,17 @@ class FakeIndex:
         self.encoder = FakeEncoder()
         self.documents: dict[str, tuple[Any, list[Any]]] = {}
         self.store = FakeChunkStore(self)
+        self.vectors = FakeVectors(self)
         self.fail = False
 
-    def put_document(self, record: Any, chunks: Any, vectors: Any = None) -> None:
+    def put_documents(self, batch: Any) -> None:
         if self.fail:
             raise OSError("index unavailable")
-        self.documents[record.doc_id] = (record, list(chunks))
+        for record, chunks, _vectors in batch:
+            self.documents[record.doc_id] = (record, list(chunks))
+
+    def put_document(self, record: Any, chunks: Any, vectors: Any = None) -> None:
+        self.put_documents([(record, chunks, vectors)])
 
     def remove_document(self, doc_id: str) -> None:
         self.documents.pop(doc_id, None)
@@ -408,6 +507,10 @@ def test_ambiguous_names_give_a_pick_list(setup: Any) -> None:
         ("maj #1 12 jeunes montant:-5 $", "Montant négatif"),
         ("maj #1 12 jeunes montant:douze", "Montant illisible"),
         ("maj #1 12 jeunes personnes:-3", "négatif"),
+        ("maj #1 texte montant:10000000000000000000000000000 $", "Montant trop élevé"),
+        ("maj #1 texte montant:12 000 000 000 $", "maximum est 10"),
+        ("maj #1 texte personnes:99999999999999999999999", "Nombre de personnes trop élevé"),
+        ('nouveau "Jardin" région:Estrie budget:10000000000000000000000000000', "trop élevé"),
         ("maj #1 12 jeunes statut:presque fini", "Statut inconnu"),
         ("maj #99 12 jeunes", "Aucun projet ne porte le numéro #99"),
         ('maj "Jardins du Nord" 12 jeunes', "Aucun projet ne s'appelle"),
@@ -428,6 +531,33 @@ def test_bad_input_is_a_private_error_and_writes_nothing(
     assert isinstance(reply, NoticeReply), reply
     assert reply.kind == "error" and reply.private and message in reply.text
     assert len(setup.store.audit()) == audit
+
+
+@given(amount=_ANY_AMOUNT, people=st.one_of(st.just(""), number_texts()))
+@example(amount="10000000000000000000000000000 $", people="")
+@example(amount="", people="9" * 5000)
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+def test_any_figures_in_a_chat_update_are_stored_or_refused_with_a_message(
+    setup: Any, amount: str, people: str
+) -> None:
+    """`/projet maj #1 texte montant:… personnes:…`: a confirmation or a private error that
+    says what is wrong, never an exception (the adapters' « erreur interne »)."""
+    if setup.store.get(1) is None:
+        setup.run('projet nouveau "Les maraîchers du cœur" région:Mauricie')
+    options = f" montant:{amount}" if amount.strip() else ""
+    options += f" personnes:{people}" if people.strip() else ""
+    reply = setup.run(f"projet maj #1 texte{options}")
+    if isinstance(reply, ProjectConfirmationReply):
+        update = reply.result.update
+        assert update is not None and (update.amount_spent_cents or 0) <= MAX_CENTS
+        assert (update.people_reached or 0) <= MAX_PEOPLE
+    else:
+        assert isinstance(reply, NoticeReply) and reply.kind == "error" and reply.private
+        assert "erreur interne" not in reply.text
 
 
 def test_english_commands_get_english_replies(setup: Any) -> None:

@@ -134,10 +134,14 @@ Jardins partagés;Mauricie;;;;;
 Dates à l'envers;Laval;;;;2025-06-01;2025-01-01
 Premières Nations;CSSPNQL;;;;;
 Popote roulante;Estrie;2,5 k$;à venir;;3 juin 2025;
+Budget astronomique;Estrie;10000000000000000000000000000 $;;;;
+Budget trop élevé;Estrie;12 G$;;;;
 """
 
 
 def test_import_reports_each_refused_row_and_why(tmp_path: Path) -> None:
+    """Good lines are imported, each bad one is reported on stderr (one line each, with its
+    number and why), and the exit status is 1."""
     sheet = tmp_path / "projets.csv"
     sheet.write_text(BAD_SHEET, encoding="utf-8")
     home = tmp_path / "home"
@@ -147,9 +151,9 @@ def test_import_reports_each_refused_row_and_why(tmp_path: Path) -> None:
 
     done = run_cli(home, "import", str(sheet), "--no-index")
     assert done.returncode == 1
-    lines = done.stdout.splitlines()
-    assert lines[0] == "2 projet(s) importé(s) (#1, #2), 8 ligne(s) refusée(s)."
-    report = "\n".join(lines[1:])
+    assert done.stdout.splitlines() == ["2 projet(s) importé(s) (#1, #2), 10 ligne(s) refusée(s)."]
+    report = done.stderr.splitlines()
+    assert len(report) == 10 and all(line.startswith("Ligne ") for line in report), report
     for expected in (
         "Ligne 3 (« Mauvaise région ») : Région inconnue : « Mauricy ». Vouliez-vous dire : "
         "Mauricie ?",
@@ -161,12 +165,25 @@ def test_import_reports_each_refused_row_and_why(tmp_path: Path) -> None:
         "Ligne 9 (« Dates à l'envers ») : La fin (2025-01-01) précède le début (2025-06-01).",
         "Ligne 10 (« Premières Nations ») : Région inconnue : « CSSPNQL ». Vouliez-vous dire : "
         "CSSSPNQL",
+        "Ligne 12 (« Budget astronomique ») : Montant trop élevé (budget) : "
+        "« 10000000000000000000000000000 $ ». Le maximum est 10 000 000 000 $",
+        "Ligne 13 (« Budget trop élevé ») : Montant trop élevé (budget) : « 12 G$ »",
     ):
-        assert expected in report, report
+        assert any(line.startswith(expected) for line in report), (expected, report)
+    assert "Traceback" not in done.stderr and "InvalidOperation" not in done.stderr
     store = ProjectStore(database_path(home))
     assert [p.name for p in store.projects()] == ["Popote roulante", "Jardins partagés"]
     assert store.projects(region="Estrie")[0].budget_cents == 250_000
     assert len(store.audit()) == 2 and store.audit()[0].action == "project.import"
+
+    # The same file again: nothing imported twice, the same lines refused, still status 1.
+    again = run_cli(home, "import", str(sheet), "--no-index")
+    assert again.returncode == 1
+    assert [line.split(" : ")[0] for line in again.stderr.splitlines()] == [
+        line.split(" : ")[0] for line in report
+    ]
+    assert again.stdout.startswith("0 projet(s) importé(s), 10 ligne(s) refusée(s), 2 déjà")
+    assert ProjectStore(database_path(home)).count() == 2
 
 
 @pytest.mark.parametrize(
@@ -186,6 +203,8 @@ def test_unreadable_sheets_are_usage_errors(tmp_path: Path, content: str, expect
 
 
 def test_nothing_is_half_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """A write failing midway (the disk is full at the second line): the line before it
+    stays whole, the failing one leaves nothing, and running the file again goes on."""
     from bot import cli
 
     sheet = tmp_path / "projets.csv"
@@ -202,10 +221,17 @@ def test_nothing_is_half_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(ProjectStore, "_audit", failing_audit)
     assert cli.main(["projects", "import", str(sheet), "--no-index"]) == 1
-    assert "disque plein" in capsys.readouterr().err
-    monkeypatch.undo()
+    captured = capsys.readouterr()
+    assert "disque plein" in captured.err and "1 projet(s) importé(s) (#1)" in captured.out
+    monkeypatch.setattr(ProjectStore, "_audit", original)  # the disk has room again
     store = ProjectStore(database_path(tmp_path / "home"))
-    assert store.count() == 0 and store.audit() == []
+    assert [p.name for p in store.projects()] == ["Un"]
+    assert [entry.project_id for entry in store.audit()] == [1]  # no project without audit
+    assert cli.main(["projects", "import", str(sheet), "--no-index"]) == 0
+    assert "2 projet(s) importé(s) (#2, #3), 0 ligne(s) refusée(s), 1 déjà" in (
+        capsys.readouterr().out
+    )
+    assert store.count() == 3 and len(store.audit()) == 3
 
 
 def test_list_and_show(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
@@ -238,6 +264,8 @@ def test_list_and_show(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) 
     status, _, err = run("list", "--region", "Mauricy")
     assert status == 2 and "Vouliez-vous dire : Mauricie" in err
     status, _, err = run("show", "#42")
+    assert status == 2 and "aucun projet" in err
+    status, _, err = run("show", "#" + "9" * 40)  # beyond SQLite's integers: no crash
     assert status == 2 and "aucun projet" in err
 
 

@@ -163,6 +163,26 @@ def test_create_by_modal_with_errors_under_the_fields(app: RunningSlackApp, stor
     assert project.budget_cents == 4_000_050 and project.created_by == USER
 
 
+def test_an_absurd_budget_in_the_modal_is_a_field_error(app: RunningSlackApp, store) -> None:
+    views_before = len(app.standin.views)
+    app.sender.command("nouveau", user=USER, channel=new_channel(), command=PROJECT)
+    view = app.standin.wait_for(lambda s: s.views[views_before:])[0]
+    count = store.count()
+    state = {
+        "name": {"name": {"type": "plain_text_input", "value": "Budget fou"}},
+        "region": {"region": {"type": "static_select", "selected_option": {"value": "Estrie"}}},
+        "budget": {
+            "budget": {"type": "plain_text_input", "value": "10000000000000000000000000000 $"}
+        },
+    }
+    refused = app.sender.submit_view(view, state, user=USER)
+    answer = json.loads(refused.response_body)
+    assert answer["response_action"] == "errors" and set(answer["errors"]) == {"budget"}
+    assert "Montant trop élevé (budget)" in answer["errors"]["budget"]
+    assert "10 000 000 000 $" in answer["errors"]["budget"].replace("\u00a0", " ")
+    assert store.count() == count
+
+
 def test_no_form_for_a_non_editor(app: RunningSlackApp) -> None:
     views_before = len(app.standin.views)
     _, reply = run(app, "nouveau", user=OTHER_USER)
@@ -310,6 +330,9 @@ def test_a_retried_command_is_logged_once(app: RunningSlackApp, store) -> None:
         ('nouveau "Jardin" région:CSSPNQL', "Vouliez-vous dire : CSSSPNQL"),
         ("maj #{id} 12 jeunes montant:-5 $", "Montant négatif"),
         ("maj #{id} 12 jeunes montant:12,500 $", "Montant illisible"),
+        ("maj #{id} 12 jeunes montant:10000000000000000000000000000 $", "Montant trop élevé"),
+        ("maj #{id} 12 jeunes personnes:" + "9" * 40, "Nombre de personnes trop élevé"),
+        ('nouveau "Jardin" région:Estrie budget:99999999999999999999 G$', "Montant trop élevé"),
         ("maj #{id} 12 jeunes statut:presque", "Statut inconnu : « presque »"),
         ("maj #99999 12 jeunes", "Aucun projet ne porte le numéro #99999"),
         ('maj "Projet fantôme" 12 jeunes', "Aucun projet ne s'appelle"),

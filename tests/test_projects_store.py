@@ -144,18 +144,43 @@ def test_update_of_an_unknown_project_writes_nothing(store: ProjectStore) -> Non
     assert store.audit() == [] and store.result_for_request("k") is None
 
 
-def test_import_is_all_or_nothing(store: ProjectStore) -> None:
+def test_an_imported_line_is_its_own_transaction(store: ProjectStore) -> None:
     store.create_project(draft(name="Lucioles", region="Abitibi"), MARIE)
-    batch = [
-        (draft(name="Premier"), "import:f:2"),
-        (draft(name="Lucioles", region="Abitibi-Témiscamingue"), "import:f:3"),
-    ]
+    first = store.import_project(draft(name="Premier"), MARIE, request_key="import:f:2")
     with pytest.raises(DuplicateProjectError):
-        store.import_projects(batch, MARIE)
-    assert store.count() == 1 and len(store.audit()) == 1
-    done = store.import_projects(batch[:1], MARIE)
-    assert [result.project.name for result in done] == ["Premier"]
-    assert store.import_projects(batch[:1], MARIE)[0].replayed
+        store.import_project(
+            draft(name="Lucioles", region="Abitibi-Témiscamingue"), MARIE, request_key="f:3"
+        )
+    # the duplicate wrote nothing, and did not undo the line before it
+    assert store.count() == 2 and len(store.audit()) == 2
+    assert store.result_for_request("f:3") is None
+    assert store.audit()[-1].action == "project.import"
+    again = store.import_project(draft(name="Premier"), MARIE, request_key="import:f:2")
+    assert again.replayed and again.project == first.project and store.count() == 2
+
+
+def test_a_crash_inside_an_imported_line_leaves_neither_half(
+    store: ProjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full_disk(*args: object, **kwargs: object) -> int:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(ProjectStore, "_audit", full_disk)
+    with pytest.raises(sqlite3.OperationalError):
+        store.import_project(draft(), MARIE, request_key="import:f:2")
+    monkeypatch.undo()
+    assert store.count() == 0 and store.audit() == []  # no project without its audit row
+    store.import_project(draft(), MARIE, request_key="import:f:2")
+    assert store.count() == 1
+
+
+def test_ids_beyond_sqlite_integers_are_unknown_projects(store: ProjectStore) -> None:
+    store.create_project(draft(), MARIE)
+    for project_id in (2**63, 10**30, 0, -1):
+        assert store.get(project_id) is None and store.get_update(project_id) is None
+        with pytest.raises(UnknownProjectError):
+            store.add_update(project_id, update(), MARIE)
+    assert store.audit()[-1].action == "project.create"
 
 
 def test_concurrent_writers_on_one_file(tmp_path: Path) -> None:
@@ -318,13 +343,40 @@ def test_french_amounts(typed: str, cents: int | None) -> None:
         ("douze dollars", "illisible"),
         ("12.500.00 $", "illisible"),
         ("1 G$ 2", "illisible"),
-        ("999 G$", "invraisemblable"),
+        ("999 G$", "trop élevé"),
+        ("10 000 000 000,01 $", "trop élevé"),
+        ("10000000000000000000000000000", "trop élevé"),
+        ("1" * 5000 + " $", "trop élevé"),
+        ("1,000005 k$", "plus précis que le cent"),
+        ("1,0000000001 G$", "illisible"),
     ],
 )
 def test_bad_amounts(typed: str, message: str) -> None:
     with pytest.raises(ProjectInputError, match=message) as error:
         parse_money(typed, "amount_spent")
     assert error.value.field == "amount_spent" and "montant" in str(error.value).lower()
+    assert len(str(error.value)) < 300  # short enough for a Slack field error
+
+
+def test_amounts_at_the_bounds() -> None:
+    assert parse_money("10 000 000 000 $") == 10**12  # the maximum itself
+    assert parse_money("10 G$") == 10**12 and parse_money("0,01 $") == 1
+    assert parse_money("00000000000000000000000000012 $") == 1200  # leading zeros
+    with pytest.raises(ProjectInputError) as error:
+        parse_money("12 000 000 000 $", "budget")
+    # the message says the limit and gives an example
+    assert "10\u00a0000\u00a0000\u00a0000\u00a0$" in error.value.message
+    assert "exemple : 40 000,50 $" in error.value.message
+    assert "10,000,000,000" in error.value.english and error.value.field == "budget"
+
+
+def test_people_at_the_bounds() -> None:
+    assert parse_people("10 000 000") == 10_000_000 and parse_people("0") == 0
+    for typed in ("10 000 001", "9" * 5000, "99999999999999999999"):
+        with pytest.raises(ProjectInputError, match="trop élevé") as error:
+            parse_people(typed)
+        assert "maximum est 10\u00a0000\u00a0000" in error.value.message
+        assert len(error.value.message) < 300
 
 
 def test_other_values() -> None:

@@ -8,11 +8,13 @@ from hypothesis import strategies as st
 
 from knowledge.folding import fold, fold_key
 from knowledge.regions import (
+    TERRITORIES,
     UnknownRegionError,
     find_regions_in_text,
     mentions_other_province,
     resolve_region,
     territories_in,
+    territory_for_code,
     territory_names,
 )
 
@@ -66,3 +68,44 @@ def test_every_territory_resolves_to_itself() -> None:
 def test_fold_is_idempotent_and_never_raises(text: str) -> None:
     assert fold(fold(text)) == fold(text)
     assert fold_key(fold_key(text)) == fold_key(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Que finance l'Alliance 02 ?", ["Saguenay-Lac-Saint-Jean"]),
+        ("les projets de la région 07", ["Outaouais"]),
+        ("Qui est mandataire de l'APS 04?", ["Mauricie"]),
+        ("Alliance régionale pour la solidarité 02", ["Saguenay-Lac-Saint-Jean"]),
+        ("région administrative 17", ["Centre-du-Québec"]),
+        ("la région 10", ["Nord-du-Québec"]),
+        ("région 11 et Estrie", ["Gaspésie-Îles-de-la-Madeleine", "Estrie"]),
+        ("en Estrie, puis l'Alliance 03", ["Estrie", "Capitale-Nationale"]),
+    ],
+)
+def test_region_numbers_next_to_region_or_alliance(text: str, expected: list[str]) -> None:
+    assert find_regions_in_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le 02 mars, la réunion",  # a bare number is not a region
+        "l'Alliance 2019-2023 est terminée",
+        "l'Alliance 10 ans plus tard",
+        "la région 18",
+        "région 07 projets",  # a count of projects
+        "Rapport 04 de la table",
+    ],
+)
+def test_numbers_that_are_not_regions(text: str) -> None:
+    assert find_regions_in_text(text) == []
+
+
+@given(st.integers(min_value=1, max_value=17), st.sampled_from(["région", "Alliance", "APS"]))
+def test_every_region_number_names_its_territory(number: int, word: str) -> None:
+    found = find_regions_in_text(f"Parlons de {word} {number:02d}.")
+    assert len(found) == 1
+    assert territory_for_code(f"{number:02d}") == found[0]
+    codes = {t.code for t in TERRITORIES if t.name in territories_in(found[0])}
+    assert codes == {f"{number:02d}"}

@@ -236,3 +236,21 @@ def test_answer_round_trips_through_json() -> None:
     again = answer_from_json({**answer.to_json_dict(), "channel_region": "Estrie"})
     assert again.text == answer.text and again.citations[0].url == "https://x"
     assert again.filters == {"region": "Estrie"}
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("Qui est le mandataire en Mauricie ?", True),
+        ("aide financière pour la Mauricie ?", True),
+        ("Mauricie", True),
+        ("aide", False),
+        ("config région Estrie", False),
+        ("confg", False),
+        ("", False),
+    ],
+)
+def test_what_goes_to_the_answer_pool(core: ChatCore, text: str, question: bool) -> None:
+    """ChatService answers questions in its pool and runs everything else in the command
+    thread: `is_question` is what it asks."""
+    assert core.is_question(ask(text)) is question

@@ -100,6 +100,22 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
         State(tmp_path / "state.db")
 
 
+def test_an_interrupted_write_leaves_nothing_behind(tmp_path: Path, monkeypatch) -> None:
+    """Each write is one transaction: a migration failing half-way creates no table."""
+    import bot.state as state_module
+
+    def half_done(db) -> None:
+        state_module._schema_v1(db)
+        raise RuntimeError("migration interrompue")
+
+    monkeypatch.setattr(state_module, "_MIGRATIONS", ((1, half_done),))
+    with pytest.raises(RuntimeError, match="interrompue"):
+        State(tmp_path / "state.db")
+    connection = sqlite3.connect(tmp_path / "state.db")
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == 0
+    assert connection.execute("SELECT name FROM sqlite_master").fetchall() == []
+
+
 # --- settings -----------------------------------------------------------------------------
 
 

@@ -226,6 +226,20 @@ def test_form_with_errors_comes_back_with_the_messages_next_to_the_fields(app, s
     assert store.count() == 1
 
 
+def test_an_absurd_budget_is_a_field_error_not_an_internal_error(app, store) -> None:
+    chat = new_personal_chat_id()
+    form, card = open_form(app, chat)
+    count = store.count()
+    huge = "10000000000000000000000000000 $"
+    app.sender.card_submit(form, submit_data(card, name="Budget fou", region="Estrie", budget=huge))
+    (again,) = wait_update(app, chat, form.id).cards
+    message = error_under(again, "budget") or ""
+    assert "Montant trop élevé (budget)" in message, strings(again)
+    assert "10 000 000 000 $" in message.replace("\u00a0", " ")  # the limit is said
+    assert "erreur interne" not in strings(again)
+    assert inputs(again)["budget"]["value"] == huge and store.count() == count
+
+
 def test_form_missing_region_and_duplicate_name(app, store) -> None:
     chat = new_personal_chat_id()
     say(app, chat, f'projet nouveau "{JARDINS}" région:Mauricie')

@@ -392,8 +392,12 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 _TIMES: tuple[re.Pattern[str], ...] = (
     # 4:30pm, 16:30, 9.30am
     re.compile(r"(?<![\d:.])(\d{1,2})[:.](\d{2})\s*(a\.?m\.?|p\.?m\.?)?(?![\d])"),
-    # 9h, 9 h 30, 16h00, 9 heures
-    re.compile(r"(?<![\d:.])(\d{1,2})\s*(?:h|heures?)\s*(\d{2})?(?![\w])"),
+    # 9h, 9 h 30, 16h00, 9 heures; in "0 h 10 h" (a list of hours, its commas already gone)
+    # the 10 is the next hour, not minutes: minutes are never followed by "h"
+    re.compile(
+        r"(?<![\d:.])(\d{1,2})\s*(?:h|heures?)"
+        r"(?:\s*(\d{2})(?!\d|\s*(?:h|heures?)(?!\w)))?(?![\w])"
+    ),
     # 9am, 4 pm
     re.compile(r"(?<![\d:.])(\d{1,2})\s*(a\.?m\.?|p\.?m\.?)(?![\w])"),
 )

@@ -155,6 +155,12 @@ class SlackReplier:
                 )
             else:
                 await self._post(target, kit.notice_blocks(reply), reply.text)
+        except SlackApiError as error:
+            log.warning(
+                "could not even post the error message to %s: Slack said %s",
+                target.channel,
+                _error_code(error),
+            )
         except Exception:
             log.exception("could not even post the error message to %s", target.channel)
 

@@ -11,6 +11,10 @@
 
 Work that may take long (answering) runs in `ChatService` jobs, so Slack gets its HTTP 200
 within milliseconds whatever the answer costs.
+
+The request's shape was checked before (bot/slack/inbound.py): ids, timestamps and the kinds
+of objects are what Slack sends. What a person controls is answered with a sentence: a message
+whose text cannot be read, a button that points to an answer that is gone.
 """
 
 from __future__ import annotations
@@ -45,6 +49,23 @@ from retrieval.answer_events import STATUS_TEXT
 log = logging.getLogger(__name__)
 
 COMMAND = "/alliances"
+UNREADABLE_TEXT = (
+    "Je n'ai pas pu lire le texte de ce message (il est vide ou dans un format que je ne "
+    "connais pas). Réécrivez votre question en texte, par exemple « Qui est le mandataire "
+    "en Mauricie ? »."
+)
+FEEDBACK_UNKNOWN_TEXT = (
+    "Votre avis n'a pas pu être enregistré : cette réponse est introuvable (trop ancienne, "
+    "ou le bouton ne vient pas d'un de mes messages)."
+)
+FEEDBACK_FAILED_TEXT = (
+    "Désolé, votre avis n'a pas pu être enregistré à cause d'une erreur interne (le détail "
+    "est dans le journal du serveur). Réessayez dans un instant."
+)
+SHARE_NOWHERE_TEXT = (
+    "Je ne sais pas dans quel canal partager cette réponse : utilisez le bouton depuis le "
+    "message de la réponse."
+)
 SUGGESTED_PROMPTS_TITLE = "Exemples de questions"
 SUGGESTED_PROMPTS = (
     ("Mandataire en Mauricie", "Qui est le mandataire de l'Alliance en Mauricie ?"),
@@ -109,16 +130,17 @@ class SlackListeners:
         channel, ts = event["channel"], event["ts"]
         thread_ts = event.get("thread_ts")
         bot_user_id = context.bot_user_id
+        text = _readable_text(event) or ""
         if event.get("channel_type") == "im":
             surface = "assistant" if thread_ts else "message"
         else:
-            if bot_user_id and bot_user_id in mentions(event.get("text", "")):
+            if bot_user_id and bot_user_id in mentions(text):
                 return  # on_app_mention answers it
             if not thread_ts or thread_ts == ts:
                 return  # an ordinary channel message
             if not self.state.is_bot_thread(PLATFORM_SLACK, channel, thread_ts):
                 return
-            if mentions(event.get("text", "")) - {bot_user_id}:
+            if mentions(text) - {bot_user_id}:
                 return  # addressed to someone else in the thread
             surface = "message"
         if not self._claim_message(channel, ts):
@@ -168,6 +190,7 @@ class SlackListeners:
         vote = "up" if action["action_id"] == kit.ACTION_FEEDBACK_UP else "down"
         user = body["user"]["id"]
         channel = _channel_of(body)
+        failure = None
         try:
             stored = self.state.record_feedback(
                 answer_id=action.get("value", ""),
@@ -178,12 +201,11 @@ class SlackListeners:
             )
         except Exception:
             log.exception("could not store a feedback vote")
-            stored = False
+            stored, failure = False, FEEDBACK_FAILED_TEXT
         try:
             if not stored:
                 await respond(
-                    text="Désolé, votre avis n'a pas pu être enregistré (réponse introuvable "
-                    "ou erreur interne).",
+                    text=failure or FEEDBACK_UNKNOWN_TEXT,
                     response_type="ephemeral",
                     replace_original=False,
                 )
@@ -197,17 +219,17 @@ class SlackListeners:
                     response_type="ephemeral",
                     replace_original=False,
                 )
-        except Exception:
-            log.warning("could not acknowledge the feedback click", exc_info=True)
+        except Exception as error:
+            log.warning("could not acknowledge the feedback click (%s)", _failure(error))
 
     async def on_feedback_comment(self, ack: Any, body: dict, view: dict) -> None:
         await ack()
         values = view.get("state", {}).get("values", {})
         comment = (values.get("comment", {}).get("comment", {}).get("value") or "").strip()
-        if comment:
-            self.state.add_feedback_comment(
-                view.get("private_metadata", ""), body["user"]["id"], comment
-            )
+        if comment and not self.state.add_feedback_comment(
+            view.get("private_metadata", ""), body["user"]["id"], comment[:3000]
+        ):
+            log.info("a feedback comment without a vote to attach it to was dropped")
 
     async def on_share(
         self,
@@ -237,9 +259,24 @@ class SlackListeners:
             team_id=event.get("team") or context.team_id,
             is_direct=is_direct,
         )
+        if _readable_text(event) is None:
+            log.warning(
+                "a Slack message %s in %s has no readable text", event["ts"], target.channel
+            )
+            notice = NoticeReply(UNREADABLE_TEXT, kind="error", private=True)
+            self.chat.spawn(self._tell(target, notice), name="slack-notice")
+            return
         self.chat.spawn(
             self._answer_in_conversation(event, target, context, surface), name="slack-answer"
         )
+
+    async def _tell(self, target: SlackTarget, notice: NoticeReply) -> None:
+        try:
+            await self.replier.deliver(target, notice)
+        except Exception as error:
+            log.warning(
+                "could not tell %s in %s (%s)", target.user_id, target.channel, _failure(error)
+            )
 
     async def _answer_in_conversation(
         self, event: dict, target: SlackTarget, context: AsyncBoltContext, surface: str
@@ -281,6 +318,14 @@ class SlackListeners:
                 placeholder_ts = await self.replier.post_placeholder(target)
             reply = await self.chat.handle(request)
             await self.replier.deliver(target, reply, placeholder_ts=placeholder_ts)
+        except SlackApiError as error:  # Slack refused: logged as it said it, no traceback
+            log.warning(
+                "answering %s in %s failed: Slack said %s",
+                event.get("ts"),
+                target.channel,
+                error.response.get("error"),
+            )
+            await self.replier.deliver_failure(target, placeholder_ts)
         except Exception:
             log.exception("answering %s in %s failed", event.get("ts"), target.channel)
             await self.replier.deliver_failure(target, placeholder_ts)
@@ -343,6 +388,11 @@ class SlackListeners:
         channel = _channel_of(body)
         row = self.state.get_answer(action.get("value", ""))
         try:
+            if not channel:
+                await respond(
+                    text=SHARE_NOWHERE_TEXT, response_type="ephemeral", replace_original=False
+                )
+                return
             if row is None:
                 await respond(
                     text="Cette réponse n'est plus disponible ; posez la question à nouveau.",
@@ -394,6 +444,20 @@ class SlackListeners:
                 )
             except Exception:
                 log.exception("could not send the error message either")
+
+
+def _readable_text(event: dict) -> str | None:
+    """The message's text ("" when it has none), or None when it is not text at all."""
+    text = event.get("text")
+    if text is None:
+        return ""
+    return text if isinstance(text, str) else None
+
+
+def _failure(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        return f"Slack said {error.response.get('error')}"
+    return type(error).__name__
 
 
 def _channel_of(body: dict) -> str:

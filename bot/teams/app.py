@@ -7,6 +7,11 @@ Everything the assistant says comes from the shared `ChatService` / `ChatCore`, 
 the same answers, commands (`aide`, `config`, and what later issues register), feedback and
 remembered turns, stored with platform "teams".
 
+Before the SDK: a token that cannot be a Bot Framework token is refused with 401
+(bot/teams/auth.py `token_refusal`, and any failure while the SDK checks one); once
+authenticated, a body that is not an activity Teams could send is refused with 400, one
+without a sender acknowledged and ignored (bot/teams/inbound.py). The SDK never sees them.
+
 A message is acknowledged at once (202) and answered in the background, in a proactive turn
 (the SDK's `continue_conversation`) that replies to the message: Teams waits 15 s at most for
 a request, an answer may take longer (the first one after a start ingests the knowledge base).
@@ -54,8 +59,10 @@ from bot.teams import cards
 from bot.teams.auth import (
     build_auth_configuration,
     build_connection_manager,
+    token_refusal,
     trust_openid_metadata,
 )
+from bot.teams.inbound import check_activity
 from bot.teams.messages import (
     TeamsPlace,
     chat_request,
@@ -72,6 +79,11 @@ log = logging.getLogger(__name__)
 MESSAGES_PATH = "/api/messages"
 AGENT_CONFIGURATION_KEY = "agent_configuration"  # where the SDK's JWT decorator looks
 TYPING = TypingOptions(initial_delay_ms=0, interval_ms=3000)
+AUTH_FAILED = {"error": "Invalid token or authentication failed."}  # the SDK's own words
+CARD_UNREADABLE_TEXT = (
+    "Je n'ai pas pu lire ce que contient cette carte : recommencez depuis la carte la plus "
+    "récente, ou écrivez la commande en texte (« aide » pour la liste)."
+)
 
 TurnCallback = Callable[[TurnContext], Awaitable[None]]
 
@@ -143,15 +155,54 @@ class TeamsDoor:
         warnings.filterwarnings(
             "ignore", message="It is recommended to use web.RequestKey", module=r"microsoft_agents"
         )
-        web_app.router.add_post(MESSAGES_PATH, jwt_authorization_decorator(self.handle))
+        self._authenticated = jwt_authorization_decorator(self.handle)
+        web_app.router.add_post(MESSAGES_PATH, self.receive)
         web_app[TEAMS_DOOR] = self
         web_app.on_cleanup.append(self._close)
 
+    async def receive(self, request: web.Request) -> web.StreamResponse:
+        """POST /api/messages: the token (401), then the activity (400), then the SDK."""
+        refusal = token_refusal(request.headers.get("Authorization"))
+        if refusal is not None:
+            log.warning("refusing a Teams request: %s", refusal)
+            return web.json_response(AUTH_FAILED, status=401)
+        try:
+            return await self._authenticated(request)
+        except web.HTTPException:
+            raise
+        except Exception as error:  # `handle` never raises: this is the token check failing
+            log.warning(  # the type only: the message may quote the token's claims
+                "refusing a Teams request: its token could not be checked (%s)",
+                type(error).__name__,
+            )
+            return web.json_response(AUTH_FAILED, status=401)
+
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        """An authenticated request: the SDK runs the turn and answers (202, or an invoke's
-        response)."""
-        response = await self.adapter.process(request, self.application)
-        return response if response is not None else web.Response(status=202)
+        """An authenticated request: its activity checked, then the SDK runs the turn and
+        answers (202, or an invoke's response). Never raises (but aiohttp's HTTP errors)."""
+        inbound = check_activity(await request.read())
+        if inbound.activity is None:
+            if inbound.status >= 400:
+                log.warning("refusing a Teams request: %s", inbound.reason)
+                return web.json_response({"error": "malformed activity"}, status=inbound.status)
+            log.warning("ignoring a Teams request: %s", inbound.reason)
+            return web.Response(status=inbound.status)
+        try:
+            response = await self.adapter.process_request(
+                _CheckedRequest(request, inbound.activity), self.application
+            )
+        except Exception:
+            log.exception("the Agents SDK failed on a Teams activity")
+            return web.json_response({"error": "internal error"}, status=500)
+        if response.body is not None:
+            return web.json_response(
+                response.body, status=response.status_code, headers=response.headers
+            )
+        return web.Response(
+            status=response.status_code,
+            headers=response.headers,
+            content_type=response.content_type,
+        )
 
     async def _close(self, _web_app: web.Application) -> None:
         self.references.close()
@@ -190,6 +241,7 @@ class TeamsDoor:
         answer_id = str(action.data.get("answer_id", ""))
         if action.name == cards.ACTION_FEEDBACK:
             vote = action.data.get("vote")
+            failure = cards.FEEDBACK_FAILED
             try:
                 stored = vote in ("up", "down") and self.state.record_feedback(
                     answer_id=answer_id,
@@ -200,9 +252,9 @@ class TeamsDoor:
                 )
             except Exception:
                 log.exception("could not store a Teams feedback vote")
-                stored = False
+                stored, failure = False, cards.FEEDBACK_ERROR
             if not stored:
-                await context.send_activity(_text_message(cards.FEEDBACK_FAILED))
+                await context.send_activity(_text_message(failure))
             elif vote == "down":
                 await context.send_activity(_card_message(cards.comment_card(answer_id)))
             else:
@@ -217,8 +269,13 @@ class TeamsDoor:
             self._remember(activity)
             self.project_actions.start(context, action)
         elif action.name in cards.CARD_ACTIONS:
+            try:
+                text = cards.CARD_ACTIONS[action.name](action.data)
+            except (TypeError, ValueError, KeyError, AttributeError) as error:
+                log.warning("unreadable Teams card action %r (%s)", action.name, error)
+                await context.send_activity(_text_message(CARD_UNREADABLE_TEXT))
+                return
             self._remember(activity)
-            text = cards.CARD_ACTIONS[action.name](action.data)
             self._spawn_reply(context, chat_request(activity, place, text, surface="card"))
         else:
             log.warning("unknown Teams card action %r", action.name)
@@ -410,6 +467,32 @@ class TeamsDoor:
 
 
 TEAMS_DOOR: web.AppKey[TeamsDoor] = web.AppKey("teams_door", TeamsDoor)
+
+
+class _CheckedRequest:
+    """The SDK's view of a request (its HttpRequestProtocol) whose activity was checked:
+    the SDK reads that activity, not the raw body again."""
+
+    def __init__(self, request: web.Request, activity: dict[str, Any]):
+        self._request = request
+        self._activity = activity
+
+    @property
+    def method(self) -> str:
+        return self._request.method
+
+    @property
+    def headers(self) -> Any:
+        return self._request.headers
+
+    async def json(self) -> dict[str, Any]:
+        return self._activity
+
+    def get_claims_identity(self) -> Any:
+        return self._request.get("claims_identity")
+
+    def get_path_param(self, name: str) -> str:
+        return self._request.match_info[name]
 
 
 # --- rendering -----------------------------------------------------------------------------

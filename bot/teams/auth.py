@@ -1,10 +1,14 @@
 """Authentication of the Teams door, on the Microsoft 365 Agents SDK's own pieces.
 
-Incoming: `/api/messages` is wrapped in the SDK's `jwt_authorization_decorator`, which reads
-the `AgentAuthConfiguration` built here from `request.app["agent_configuration"]` and
-validates the Bot Framework token (signature from the issuer's JWKS, audience = our app id,
-issuer allow-list, tenant binding). With no credentials and the anonymous flag, the same
-decorator lets token-less requests through (`ANONYMOUS_ALLOWED`); otherwise they get 401.
+Incoming: a presented token is first looked at without trusting it (`token_refusal`): the
+SDK takes the key id from its header without checking it is there (a token without `kid`,
+`alg: none` or HS256, made it answer 500), so a token that is not RS256 with a key id is
+refused with 401 here. Then `/api/messages` is wrapped in the SDK's
+`jwt_authorization_decorator`, which reads the `AgentAuthConfiguration` built here from
+`request.app["agent_configuration"]` and validates the Bot Framework token (signature from the
+issuer's JWKS, audience = our app id, issuer allow-list, tenant binding). With no credentials
+and the anonymous flag, the same decorator lets token-less requests through
+(`ANONYMOUS_ALLOWED`); otherwise they get 401.
 
 Outgoing: replies and proactive messages go through the SDK's connector client, whose token
 comes from the SDK's `ConnectionManager` and, here, `ClientSecretTokenProvider`: the OAuth 2.0
@@ -31,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+import jwt
 from azure.core.credentials import AccessToken
 from jwt import PyJWKClient
 from microsoft_agents.hosting.core import (
@@ -105,6 +110,31 @@ def _require_crypto() -> None:
             "L'authentification Teams demande le paquet Python « cryptography » (signatures "
             "RS256 des jetons Bot Framework) : installez-le (pip install cryptography)."
         )
+
+
+# --- incoming tokens, before the SDK -------------------------------------------------------
+
+BOT_FRAMEWORK_ALGORITHM = "RS256"  # the only one the SDK accepts
+
+
+def token_refusal(authorization: str | None) -> str | None:
+    """Why the bearer token of an `Authorization` header cannot be one the Bot Framework
+    signed (a short English phrase for the log), or None to let the SDK validate it (also
+    when there is no token, or no bearer: the SDK answers those itself). Nothing is trusted
+    here: the header is only read."""
+    parts = (authorization or "").split(maxsplit=1)
+    if len(parts) != 2 or parts[0].lower() != "bearer":
+        return None
+    try:
+        header = jwt.get_unverified_header(parts[1].strip())
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return "the token is not a JWT"
+    if header.get("alg") != BOT_FRAMEWORK_ALGORITHM:
+        return "the token is not signed with RS256"
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        return "the token names no signing key (kid)"
+    return None
 
 
 # --- outgoing tokens ------------------------------------------------------------------------

@@ -37,8 +37,13 @@ ACTION_FEEDBACK_COMMENT = "feedback_comment"
 COMMENT_INPUT_ID = "comment"
 
 FEEDBACK_THANKS = "Merci pour votre avis ! Il servira à améliorer les réponses."
-FEEDBACK_FAILED = (
-    "Désolé, votre avis n'a pas pu être enregistré (réponse introuvable ou erreur interne)."
+FEEDBACK_FAILED = (  # the answer voted on is unknown (or the vote is not 👍/👎)
+    "Votre avis n'a pas pu être enregistré : cette réponse est introuvable (trop ancienne, ou "
+    "le bouton ne vient pas d'un de mes messages)."
+)
+FEEDBACK_ERROR = (
+    "Désolé, votre avis n'a pas pu être enregistré à cause d'une erreur interne (le détail est "
+    "dans le journal du serveur). Réessayez dans un instant."
 )
 COMMENT_THANKS = "Merci, votre commentaire est enregistré."
 COMMENT_WITHOUT_VOTE = "Votez d'abord 👍 ou 👎 sous la réponse, puis ajoutez votre commentaire."

@@ -42,12 +42,24 @@ class TeamsPlace:
 
 
 def channel_data(activity: Activity) -> dict[str, Any]:
+    """The activity's `channelData` as a dict ({} when it is not an object)."""
     data = activity.channel_data
     if isinstance(data, dict):
         return data
     if hasattr(data, "model_dump"):
-        return data.model_dump(by_alias=True)
-    return dict(vars(data)) if data is not None else {}
+        dumped = data.model_dump(by_alias=True)
+        return dumped if isinstance(dumped, dict) else {}
+    if hasattr(data, "__dict__"):
+        return dict(vars(data))
+    return {}  # a list, a string, a number: nothing to read
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def base_conversation_id(conversation_id: str) -> str:
@@ -59,13 +71,15 @@ def place_of(activity: Activity) -> TeamsPlace:
     conversation = activity.conversation
     conversation_id = conversation.id if conversation else ""
     data = channel_data(activity)
-    channel = data.get("channel") or {}
-    team = data.get("team") or {}
-    tenant = (data.get("tenant") or {}).get("id") or (conversation and conversation.tenant_id)
+    channel = _object(data.get("channel"))
+    team = _object(data.get("team"))
+    tenant = _text(_object(data.get("tenant")).get("id")) or (
+        conversation.tenant_id if conversation else None
+    )
     kind_raw = (conversation.conversation_type if conversation else None) or ""
     if kind_raw in ("personal", "groupChat", "channel"):
         kind: PlaceKind = kind_raw  # type: ignore[assignment]
-    elif channel.get("id") or team.get("id"):
+    elif _text(channel.get("id")) or _text(team.get("id")):
         kind = "channel"
     elif conversation is not None and conversation.is_group:
         kind = "groupChat"
@@ -74,7 +88,7 @@ def place_of(activity: Activity) -> TeamsPlace:
     thread_id = None
     base_id = conversation_id
     if kind == "channel":
-        base_id = channel.get("id") or base_conversation_id(conversation_id)
+        base_id = _text(channel.get("id")) or base_conversation_id(conversation_id)
         match = _MESSAGE_ID.search(conversation_id)
         if match:
             thread_id = match.group(1)
@@ -85,9 +99,9 @@ def place_of(activity: Activity) -> TeamsPlace:
         conversation_id=conversation_id,
         base_id=base_id,
         thread_id=thread_id,
-        team_id=team.get("id"),
-        team_name=team.get("name"),
-        channel_name=channel.get("name"),
+        team_id=_text(team.get("id")),
+        team_name=_text(team.get("name")),
+        channel_name=_text(channel.get("name")),
         tenant_id=tenant,
     )
 

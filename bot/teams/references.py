@@ -70,9 +70,10 @@ class ConversationReferences:
     def remember(self, activity: Activity, *, installed: bool = True) -> StoredConversation:
         """Store (or refresh) the reference of the conversation an activity came from."""
         place = place_of(activity)
+        key = base_conversation_id(place.base_id)  # what `get` looks up, whatever the id holds
         reference = activity.get_conversation_reference()
         reference.activity_id = None
-        reference.conversation = reference.conversation.model_copy(update={"id": place.base_id})
+        reference.conversation = reference.conversation.model_copy(update={"id": key})
         if not reference.service_url:
             raise ValueError("an activity without serviceUrl cannot be answered later")
         now = _iso(self._clock())
@@ -92,7 +93,7 @@ class ConversationReferences:
                 "service_url = excluded.service_url, reference = excluded.reference, "
                 "installed = excluded.installed, updated_at = excluded.updated_at",
                 [
-                    place.base_id,
+                    key,
                     place.kind,
                     place.tenant_id,
                     place.team_id,
@@ -105,7 +106,7 @@ class ConversationReferences:
                     now,
                 ],
             )
-        stored = self.get(place.base_id)
+        stored = self.get(key)
         assert stored is not None
         return stored
 
@@ -116,7 +117,7 @@ class ConversationReferences:
             self._db.execute(
                 f"UPDATE {TABLE} SET installed = 0, updated_at = ? "
                 "WHERE conversation_id = ? OR (team_id IS NOT NULL AND team_id = ?)",
-                [_iso(self._clock()), place.base_id, place.team_id],
+                [_iso(self._clock()), base_conversation_id(place.base_id), place.team_id],
             )
 
     def get(self, conversation_id: str) -> StoredConversation | None:

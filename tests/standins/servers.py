@@ -64,9 +64,15 @@ class QuestionError(ValueError):
 @dataclass
 class FakeAssistant:
     """Answers mandataire questions for two regions; follows up like the real core. The
-    server's warm-up question is answered at once and not recorded in `calls`."""
+    server's warm-up question is answered at once and not recorded in `calls`.
+
+    With a `gate`, every question waits until the gate is set: what the door does before the
+    answer is done (its HTTP acknowledgement) is seen happening first. `started` counts the
+    questions that reached the assistant."""
 
     delay_s: float = 0.0
+    gate: threading.Event | None = None
+    started: int = 0
     ready_delay_s: float = 0.0
     fail_with: BaseException | None = None
     answer_text: str | None = None
@@ -90,6 +96,9 @@ class FakeAssistant:
         self.calls.append(
             {"question": question, "region": region, "plan": plan, "history": list(history)}
         )
+        self.started += 1
+        if self.gate is not None and not self.gate.wait(120):
+            raise TimeoutError("the test never opened the gate")
         if self.delay_s:
             time.sleep(self.delay_s)
         if self.fail_with is not None:

@@ -529,10 +529,22 @@ _HANDLERS: dict[str, Callable[[SlackStandIn, dict[str, Any]], dict[str, Any]]] =
 # --- Slack → app ------------------------------------------------------------------------
 
 
-def slack_signature(secret: str, timestamp: str, body: str) -> str:
+def slack_signature(secret: str, timestamp: str, body: str | bytes) -> str:
     """Slack's request signature: v0= + hex HMAC-SHA256 of "v0:{timestamp}:{body}"."""
-    base = f"v0:{timestamp}:{body}".encode()
+    raw = body if isinstance(body, bytes) else body.encode()
+    base = f"v0:{timestamp}:".encode() + raw
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def slack_json(value: Any) -> str:
+    """JSON as Slack writes it: UTF-8 text, except that a lone surrogate (which UTF-8 cannot
+    hold) is written as its escape, "\\ud800"."""
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(value)
+    return text
 
 
 @dataclass
@@ -550,10 +562,10 @@ class SlackSender:
 
     def post(
         self,
-        body: str,
+        body: str | bytes,
         content_type: str,
         *,
-        timestamp: int | None = None,
+        timestamp: int | str | None = None,
         signature: str | None = None,
         headers: dict[str, str] | None = None,
         label: str = "",
@@ -566,8 +578,9 @@ class SlackSender:
             "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
             **(headers or {}),
         }
+        data = body if isinstance(body, bytes) else body.encode()
         request = urllib.request.Request(
-            self.events_url, data=body.encode(), headers=all_headers, method="POST"
+            self.events_url, data=data, headers=all_headers, method="POST"
         )
         started = time.monotonic()
         try:
@@ -578,7 +591,7 @@ class SlackSender:
         sent = Sent(
             path=urllib.parse.urlsplit(self.events_url).path,
             headers=all_headers,
-            body=body,
+            body=body if isinstance(body, str) else body.decode("utf-8", "replace"),
             status=status,
             response_body=text,
             elapsed_s=time.monotonic() - started,
@@ -600,7 +613,7 @@ class SlackSender:
         signature: str | None = None,
         label: str = "",
     ) -> Sent:
-        body = json.dumps(self.event_body(event, event_id), ensure_ascii=False)
+        body = slack_json(self.event_body(event, event_id))
         headers = {}
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
@@ -731,7 +744,7 @@ class SlackSender:
         }
         if message is not None and not ephemeral:
             payload["message"] = message
-        body = urllib.parse.urlencode({"payload": json.dumps(payload, ensure_ascii=False)})
+        body = urllib.parse.urlencode({"payload": slack_json(payload)})
         return self.post(body, "application/x-www-form-urlencoded", label=label), response_url
 
     def submit_view(
@@ -747,5 +760,5 @@ class SlackSender:
             "trigger_id": f"{next(self._trigger_ids)}.{int(time.time())}.view",
             "view": {**view, "state": {"values": values}},
         }
-        body = urllib.parse.urlencode({"payload": json.dumps(payload, ensure_ascii=False)})
+        body = urllib.parse.urlencode({"payload": slack_json(payload)})
         return self.post(body, "application/x-www-form-urlencoded", label=label)

@@ -98,7 +98,7 @@ def _card_texts(element: Any) -> list[str]:
 class Sent:
     """One request sent to the bot, and what it answered."""
 
-    activity: dict[str, Any]
+    activity: Any
     status: int
     body: str
     elapsed_s: float
@@ -420,14 +420,16 @@ class TeamsSender:
     token: str | None = None  # "Authorization: Bearer <token>" when set
     sent: list[Sent] = field(default_factory=list)
 
-    def post(self, activity: dict[str, Any], *, token: str | bool | None = True) -> Sent:
-        """POST an activity; `token=True` uses `self.token`, a string that token, False none."""
+    def post(self, activity: Any, *, token: str | bool | None = True) -> Sent:
+        """POST an activity (any JSON value; bytes are sent as they are); `token=True` uses
+        `self.token`, a string that token, False none."""
         headers = {"Content-Type": "application/json"}
         bearer = self.token if token is True else (token or None)
         if bearer:
             headers["Authorization"] = f"Bearer {bearer}"
+        data = activity if isinstance(activity, bytes) else json.dumps(activity).encode()
         request = urllib.request.Request(
-            self.messages_url, data=json.dumps(activity).encode(), headers=headers, method="POST"
+            self.messages_url, data=data, headers=headers, method="POST"
         )
         started = time.monotonic()
         try:

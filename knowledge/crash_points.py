@@ -1,0 +1,38 @@
+"""Test-only crash points: `ALLIANCES_TEST_KILL_AT=<name>` SIGKILLs the process there.
+
+The crash tests (tests/test_ingest_crash.py) run an ingestion in a subprocess, kill it at
+one of these points and check that the next run repairs what was left half-done. The
+variable is read here only; unset (always, outside those tests), a crash point costs one
+dictionary look-up.
+
+`name@N` kills at the N-th time the point is reached (default: the first).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+KILL_ENV = "ALLIANCES_TEST_KILL_AT"
+
+AFTER_CHUNKS = "after_chunks"  # passages and registry rows committed, vectors not yet written
+AFTER_VECTORS = "after_vectors"  # vectors written, catalog not yet built
+MID_CATALOG = "mid_catalog"  # inside the catalog transaction, between two statements
+BEFORE_MARK = "before_mark"  # everything written but the per-document completion mark
+MID_REMOVAL = "mid_removal"  # a removed document's catalog rows gone, its passages not yet
+POINTS = (AFTER_CHUNKS, AFTER_VECTORS, MID_CATALOG, BEFORE_MARK, MID_REMOVAL)
+
+_reached: dict[str, int] = {}
+
+
+def crash_point(name: str) -> None:
+    """SIGKILL this process when ALLIANCES_TEST_KILL_AT names this point (test hook)."""
+    wanted = os.environ.get(KILL_ENV)
+    if not wanted:
+        return
+    point, _, count = wanted.partition("@")
+    if point != name:
+        return
+    _reached[name] = _reached.get(name, 0) + 1
+    if _reached[name] >= int(count or 1):
+        os.kill(os.getpid(), signal.SIGKILL)

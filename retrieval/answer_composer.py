@@ -1,0 +1,231 @@
+"""From scored candidate quotes to the answer people read.
+
+The best quote answers, if the calibrated probability that it is right clears the
+model's threshold; otherwise the answer says the knowledge base does not hold it and
+names the closest sources. Other quotes join it when they are nearly as good and add
+something: one per territory when the question names several, and the other documents'
+quotes for the same thing, so that when sources of different periods answer (the
+2019-2023 page and a 2024-2029 one), the most recent comes first with its period and
+the earlier one follows, and when two sources give different figures both are shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from knowledge.number_formats import extract_amounts
+from knowledge.regions import territories_in
+from retrieval.answer_kinds import holds
+from retrieval.answers import Answer, Citation
+from retrieval.evidence_candidates import Candidate
+from retrieval.evidence_features import candidate_facts
+from retrieval.evidence_model import EvidenceModel
+from retrieval.filters import SearchFilters
+from retrieval.index import SearchHit
+from retrieval.question_profile import QuestionProfile
+from retrieval.spans import spans_in
+
+MAX_QUOTES = 3
+MAX_QUOTE_CHARS = 900
+# A further quote must be nearly as likely as the best one to join the answer.
+JOIN_MARGIN = 0.2
+
+
+@dataclass(frozen=True)
+class ScoredQuote:
+    candidate: Candidate
+    score: float
+    confidence: float
+
+
+def _overlaps(a: Candidate, b: Candidate) -> bool:
+    return a.hit.chunk.chunk_id == b.hit.chunk.chunk_id and (
+        a.text in b.text or b.text in a.text
+    )
+
+
+def _period_label(candidate: Candidate) -> str:
+    """The period a quote's document is about, as a label ("2024-2029"), or ""."""
+    metadata = candidate.hit.chunk.metadata
+    for source in (candidate.hit.chunk.title, str(metadata.get("periods") or ""),
+                   str(metadata.get("period") or "")):
+        spans = [span for span in spans_in(source) if span.end > span.start]
+        if spans:
+            return spans[0].label()
+    date = str(metadata.get("date") or "")
+    return date[:4] if date[:4].isdigit() else ""
+
+
+def _recency(candidate: Candidate) -> tuple[int, str]:
+    label = _period_label(candidate)
+    end = int(label.split("-")[-1]) if label else 0
+    return end, str(candidate.hit.chunk.metadata.get("date") or "")
+
+
+def select_quotes(
+    profile: QuestionProfile,
+    candidates: Sequence[Candidate],
+    scores: np.ndarray,
+    model: EvidenceModel,
+) -> list[ScoredQuote]:
+    """The quotes the answer is made of, best first; [] when it should abstain."""
+    if len(candidates) == 0:
+        return []
+    order = [int(i) for i in np.argsort(-scores)]
+    ranked = [ScoredQuote(candidates[i], float(scores[i]), model.confidence(scores[i]))
+              for i in order]
+    best = ranked[0]
+    if best.confidence < model.threshold:
+        return []
+    chosen = [best]
+    floor = max(model.threshold, best.confidence - JOIN_MARGIN)
+
+    def add(quote: ScoredQuote) -> None:
+        if len(chosen) < MAX_QUOTES and not any(
+            _overlaps(quote.candidate, c.candidate) for c in chosen
+        ):
+            chosen.append(quote)
+
+    if len(profile.regions) >= 2:
+        for region in profile.regions:
+            wanted = set(territories_in(region))
+            if any(wanted & candidate_facts(c.candidate).regions for c in chosen):
+                continue
+            regional = [
+                q for q in ranked if wanted & candidate_facts(q.candidate).regions
+                and q.confidence >= model.threshold
+            ]
+            if regional:
+                add(regional[0])
+    documents = {q.candidate.hit.chunk.doc_id for q in chosen}
+    for quote in ranked[1:]:
+        if quote.confidence < floor:
+            break
+        doc_id = quote.candidate.hit.chunk.doc_id
+        if doc_id in documents or holds(profile.answer_type, quote.candidate.text) is False:
+            continue
+        add(quote)
+        documents.add(doc_id)
+    return chosen
+
+
+def citation_for(hit: SearchHit, excerpt: str = "") -> Citation:
+    """The citation of a retrieved passage; its excerpt is the quote, else the passage's
+    first 300 characters."""
+    chunk = hit.chunk
+    metadata = chunk.metadata
+    return Citation(
+        title=chunk.title,
+        source=str(metadata.get("source") or chunk.doc_id),
+        section=chunk.section,
+        score=round(float(hit.score), 6),
+        doc_id=chunk.doc_id,
+        chunk_id=chunk.chunk_id,
+        url=metadata.get("url") or None,
+        excerpt=excerpt or chunk.text[:300],
+        author=metadata.get("author") or None,
+        date=metadata.get("date") or None,
+    )
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= MAX_QUOTE_CHARS:
+        return text
+    cut = text.rfind(" ", 0, MAX_QUOTE_CHARS)
+    return text[: cut if cut > 0 else MAX_QUOTE_CHARS] + " …"
+
+
+def _differing_amounts(quotes: Sequence[ScoredQuote]) -> bool:
+    values = {
+        tuple(sorted(a.value for a in extract_amounts(q.candidate.text, ("money",))))
+        for q in quotes
+    }
+    values.discard(())
+    return len(values) > 1
+
+
+def compose(
+    question: str,
+    profile: QuestionProfile,
+    quotes: Sequence[ScoredQuote],
+    filters: SearchFilters,
+) -> Answer:
+    """The answer text and its numbered citations for the chosen quotes."""
+    english = profile.language == "en"
+    periods = {_period_label(q.candidate) for q in quotes}
+    dated = len(quotes) > 1 and len(periods) > 1 and len(
+        {q.candidate.hit.chunk.doc_id for q in quotes}) > 1
+    if dated:
+        quotes = sorted(quotes, key=lambda q: _recency(q.candidate), reverse=True)
+    citations: list[Citation] = []
+    lines: list[str] = []
+    if dated:
+        lines.append(
+            "The sources cover different periods; the most recent comes first:" if english
+            else "Les sources portent sur des périodes différentes ; la plus récente d'abord :"
+        )
+    elif len({q.candidate.hit.chunk.doc_id for q in quotes}) > 1 and _differing_amounts(quotes):
+        lines.append(
+            "The sources do not give the same figure:" if english
+            else "Les sources ne donnent pas le même chiffre :"
+        )
+    else:
+        lines.append(
+            "According to the documents (quoted in French):" if english
+            else "D'après les documents :"
+        )
+    for position, quote in enumerate(quotes):
+        candidate = quote.candidate
+        chunk_ids = [c.chunk_id for c in citations]
+        if candidate.hit.chunk.chunk_id not in chunk_ids:
+            citations.append(citation_for(candidate.hit, excerpt=candidate.text[:300]))
+            chunk_ids.append(candidate.hit.chunk.chunk_id)
+        number = chunk_ids.index(candidate.hit.chunk.chunk_id) + 1
+        where = candidate.section
+        author = candidate.hit.chunk.metadata.get("author")
+        if author:
+            where += f", {'by' if english else 'par'} {author}"
+        if dated:
+            label = _period_label(candidate)
+            if position == 0:
+                prefix = f"({label}) " if label else ""
+            else:
+                prefix = f"({'earlier' if english else 'auparavant'}, {label}) " if label else (
+                    "(earlier) " if english else "(auparavant) "
+                )
+        else:
+            prefix = ""
+        lines.append(f"{prefix}« {_shorten(candidate.text)} » — {where} [{number}]")
+    return Answer(
+        question=question,
+        text="\n".join(lines),
+        abstained=False,
+        citations=citations,
+        language=profile.language,
+        confidence=quotes[0].confidence if quotes else 0.0,
+        filters=filters.as_dict(),
+    )
+
+
+def abstention(
+    question: str, language: str, hits: Sequence[SearchHit], filters: SearchFilters,
+    confidence: float,
+) -> Answer:
+    """"Not in the knowledge base", with the closest sources."""
+    closest = [citation_for(hit) for hit in hits[:3]]
+    names = "; ".join(f"{c.title} — {c.section}" for c in closest)
+    if language == "en":
+        text = "This is not in the knowledge base."
+        if names:
+            text += f" Closest sources: {names}."
+    else:
+        text = "Je ne trouve pas la réponse dans la base de connaissances."
+        if names:
+            text += f" Sources les plus proches : {names}."
+    return Answer(
+        question=question, text=text, abstained=True, citations=closest, language=language,
+        confidence=confidence, filters=filters.as_dict(),
+    )

@@ -1,0 +1,90 @@
+"""The quotes an answer can be made of: every line or sentence of the retrieved passages,
+every list with its lead-in, and each short passage whole.
+
+The answerer scores them all and quotes the best; a list question is answered by a list
+or a whole passage, a precise question by one line. Each candidate knows its passage, so
+its citation, section, document metadata and retrieval ranks come with it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from retrieval.index import SearchHit
+
+MAX_LINE_CHARS = 320  # longer lines are cut into sentences
+MAX_BLOCK_CHARS = 1500  # longer passages are not quoted whole
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[«\"(]?[A-ZÀ-ÖØ-Þ0-9])")
+_LIST_ITEM = re.compile(r"^\s*(?:[-•*]|\d{1,2}[.)])\s*\S")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One quotable piece of a retrieved passage."""
+
+    text: str
+    hit: SearchHit
+    kind: str  # "line", "list" (a list and its lead-in) or "block" (the passage whole)
+    passage_rank: int  # rank of its passage among the retrieved ones (0 = first)
+
+    @property
+    def section(self) -> str:
+        return self.hit.chunk.section
+
+    @property
+    def embedding_text(self) -> str:
+        """What the encoder sees: the section heading locates the quote ("Mauricie")."""
+        return f"{self.section}\n{self.text}"
+
+
+def sentences(line: str) -> list[str]:
+    """A line, or its sentences when it is long."""
+    if len(line) <= MAX_LINE_CHARS:
+        return [line]
+    return [part.strip() for part in _SENTENCE_END.split(line) if part.strip()]
+
+
+def list_runs(lines: list[str]) -> list[list[str]]:
+    """Runs of two or more list items, each with the line that introduces it."""
+    runs: list[list[str]] = []
+    current: list[str] = []
+    lead: str | None = None
+    for line in [*lines, ""]:
+        if _LIST_ITEM.match(line):
+            current.append(line)
+            continue
+        if len(current) >= 2:
+            runs.append(([lead] if lead else []) + current)
+        current = []
+        lead = line if line else None
+    return runs
+
+
+def passage_candidates(hit: SearchHit, rank: int) -> list[Candidate]:
+    """The candidates of one passage: lines or sentences, lists, and the passage whole."""
+    lines = [line.strip() for line in hit.chunk.text.splitlines() if line.strip()]
+    found: list[Candidate] = []
+    for line in lines:
+        found += [Candidate(piece, hit, "line", rank) for piece in sentences(line)]
+    for run in list_runs(lines):
+        found.append(Candidate("\n".join(run), hit, "list", rank))
+    whole = "\n".join(lines)
+    if len(lines) > 1 and len(whole) <= MAX_BLOCK_CHARS:
+        found.append(Candidate(whole, hit, "block", rank))
+    return found
+
+
+def candidates(hits: list[SearchHit]) -> list[Candidate]:
+    """The candidates of every passage, passages in their retrieval order; a quote that
+    two passages share under the same heading is kept once (the better ranked)."""
+    seen: set[tuple[str, str]] = set()
+    found: list[Candidate] = []
+    for rank, hit in enumerate(hits):
+        for candidate in passage_candidates(hit, rank):
+            key = (candidate.section, candidate.text)
+            if key in seen:
+                continue
+            seen.add(key)
+            found.append(candidate)
+    return found
