@@ -284,12 +284,6 @@ class Assistant:
             return self.index.search(query, k, filters, mode)
 
 
-def _catalog(home: Path) -> object | None:
-    from retrieval.catalog_answers import CatalogAnswerer
-
-    return CatalogAnswerer(database_path(home))
-
-
 def _catalog_sink(home: Path) -> SqliteCatalog:
     """The catalog ingestion fills and checks: the tables of the project's SQLite file."""
     return SqliteCatalog(database_path(home))

@@ -34,7 +34,7 @@ from typing import Any, Literal, Protocol
 
 from rapidfuzz import fuzz
 
-from bot.concurrency import answer_workers_from_environment
+from bot.concurrency import ModelSlots, answer_workers_from_environment, model_slots_for
 from bot.state import State
 from knowledge.folding import fold_key
 from knowledge.regions import (
@@ -629,6 +629,10 @@ class ChatService:
 
     def _build_assistant(self) -> AnswerEngine:
         assistant = self.assistant_factory()
+        if hasattr(assistant, "model_slots"):
+            # Sized from this pool, not the environment, so that one worker always stays
+            # free for the answers that need no model whatever `answer_workers` was given.
+            assistant.model_slots = ModelSlots(model_slots_for(self.answer_workers))
         assistant.ensure_ready()
         if self.warm_up_question:
             started = time.perf_counter()

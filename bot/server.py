@@ -6,7 +6,9 @@ Routes:
 - `GET  /healthz`       200 {"status": "ready"} once the shipped knowledge base is ingested
                         and checked (passages, vectors and catalog agree with the documents,
                         per document; an interrupted ingestion is repaired first),
-                        503 {"status": "starting" | "error"} before that or when it failed;
+                        503 {"status": "starting" | "error"} before that or when it failed,
+                        503 {"status": "inconsistent"} while documents are half-written
+                        (an ingestion killed or under way in another process since);
 - `POST /api/messages`  Microsoft Teams (Agents SDK, JWT-authenticated; bot/teams/).
 
 On an empty or half-ingested data folder the server starts at once (Slack gets its
@@ -16,6 +18,7 @@ questions as soon as it is ready.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
@@ -145,7 +148,36 @@ async def _healthz(request: web.Request) -> web.Response:
     body: dict[str, object] = {"status": chat.status, "doors": request.app[DOORS]}
     if chat.error:
         body["error"] = chat.error
-    return web.json_response(body, status=200 if chat.status == "ready" else 503)
+    if chat.status == "ready":
+        # Checked at every call: an ingestion killed (or under way) in another process after
+        # this one started leaves documents half-written, and "ready" would then be untrue.
+        try:
+            unfinished = await asyncio.to_thread(_unfinished_documents, chat)
+        except Exception as error:  # an unreadable index is not a ready one
+            log.warning("health check: the index could not be read", exc_info=True)
+            body["status"] = "error"
+            body["error"] = f"Index illisible : {type(error).__name__}: {error}"
+            unfinished = []
+        if unfinished:
+            body["status"] = "inconsistent"
+            body["error"] = (
+                f"{len(unfinished)} document(s) à moitié indexé(s) (passages, vecteurs ou "
+                f"catalogue) : {', '.join(unfinished[:5])}. Relancez `alliances ingest` ou "
+                "redémarrez le service pour les réparer."
+            )
+    return web.json_response(body, status=200 if body["status"] == "ready" else 503)
+
+
+def _unfinished_documents(chat: ChatService) -> list[str]:
+    """The documents the index holds half-written, or [] for an assistant with no index of
+    its own (the tests' stand-ins)."""
+    index = getattr(chat.core.assistant, "index", None)
+    if index is None or not hasattr(index, "store"):
+        return []
+    from knowledge.paths import database_path
+    from retrieval.ingestion import SqliteCatalog, unfinished_documents
+
+    return unfinished_documents(index, SqliteCatalog(database_path(index.home)))
 
 
 def serve(host: str, port: int, socket_mode: bool = False) -> None:

@@ -36,6 +36,8 @@ from typing import Any
 
 import sqlite_utils
 
+from knowledge.crash_points import MID_STATE_MIGRATION, crash_point
+
 SCHEMA_VERSION = 1
 EVENT_RETENTION_S = 24 * 3600.0  # Slack retries within ~30 minutes; a day is generous.
 _PRUNE_EVERY_S = 600.0
@@ -101,6 +103,7 @@ class State:
             for target, migration in _MIGRATIONS:
                 if version < target:
                     migration(self.db)
+                    crash_point(MID_STATE_MIGRATION)  # the kill tests: nothing may remain
                     self.db.execute(f"PRAGMA user_version = {target}")
                     version = target
 

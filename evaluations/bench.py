@@ -12,8 +12,9 @@ What each figure measures:
 - writes during questions (largest size, fresh process): how long after a project update
   (one passage put through `KnowledgeIndex.put_document`) a search finds it, and question
   latency p50/p99 while one update arrives every second, against the same stream of
-  questions with no update; with the full lexical rebuild time that each write used to
-  cost the next question, for comparison.
+  questions with no update (and apart, the search alone: the index's share, which a write
+  can slow down); with the full lexical rebuild time that each write used to cost the
+  next question, for comparison.
 
 Scale points (10k, 100k chunks) add synthetic project documents. Encoding 100,000
 chunks with the 4-bit CPU encoder would take over an hour on 2 cores, so their vectors
@@ -288,6 +289,7 @@ def format_bench(report: dict[str, Any]) -> str:
 
 def format_updates(updates: dict[str, Any]) -> list[str]:
     visible, idle, busy = updates["visible_ms"], updates["idle_ask_ms"], updates["busy_ask_ms"]
+    idle_search, busy_search = updates["idle_search_ms"], updates["busy_search_ms"]
     chunks = f"{updates['chunks']:,}".replace(",", " ")
     return [
         f"Mises à jour de projet à {chunks} passages :",
@@ -295,9 +297,11 @@ def format_updates(updates: dict[str, Any]) -> list[str]:
         f"max {visible['max']:.0f} ms (écriture seule p50 {updates['put_ms']['p50']:.0f} ms; "
         f"{updates['searches_until_found']} recherche(s) au plus)",
         f"- questions au repos : p50 {idle['p50']:.1f} ms, p99 {idle['p99']:.1f} ms "
-        f"({idle['n']} questions)",
+        f"({idle['n']} questions; recherche seule p50 {idle_search['p50']:.1f} ms, "
+        f"p99 {idle_search['p99']:.1f} ms)",
         f"- questions avec une mise à jour par seconde : p50 {busy['p50']:.1f} ms, "
-        f"p99 {busy['p99']:.1f} ms, max {busy['max']:.1f} ms ({busy['n']} questions, "
+        f"p99 {busy['p99']:.1f} ms, max {busy['max']:.1f} ms (recherche seule "
+        f"p50 {busy_search['p50']:.1f} ms, p99 {busy_search['p99']:.1f} ms; {busy['n']} questions, "
         f"{updates['updates_during_questions']} mises à jour, "
         f"{updates['full_rebuilds_during_questions']} reconstruction(s) complète(s) de l'index "
         f"lexical)",
@@ -340,7 +344,7 @@ def measure_updates(home: Path, model: str, seconds: float) -> dict[str, Any]:
         visible_ms.append((time.perf_counter() - started) * 1000)
         searches = max(searches, attempts)
 
-    idle = _ask_for(assistant, seconds)
+    idle_search, idle = _ask_for(assistant, seconds)
     stop = threading.Event()
     written: list[float] = []
 
@@ -354,7 +358,7 @@ def measure_updates(home: Path, model: str, seconds: float) -> dict[str, Any]:
     writer = threading.Thread(target=write_every_second, name="bench-updates")
     writer.start()
     try:
-        busy = _ask_for(assistant, seconds)
+        busy_search, busy = _ask_for(assistant, seconds)
     finally:
         stop.set()
         writer.join()
@@ -366,6 +370,8 @@ def measure_updates(home: Path, model: str, seconds: float) -> dict[str, Any]:
         "put_ms": percentiles(put_ms), "searches_until_found": searches,
         "idle_ask_ms": {**percentiles(idle), "max": max(idle)},
         "busy_ask_ms": {**percentiles(busy), "max": max(busy)},
+        "idle_search_ms": {**percentiles(idle_search), "max": max(idle_search)},
+        "busy_search_ms": {**percentiles(busy_search), "max": max(busy_search)},
         "updates_during_questions": len(written),
         "full_rebuilds_during_questions": rebuilds,
     }
@@ -378,17 +384,23 @@ def _searches_until_found(index: Any, query: str, chunk_id: str, limit: int = 10
     raise AssertionError(f"{chunk_id} not found after {limit} searches")
 
 
-def _ask_for(assistant: Any, seconds: float) -> list[float]:
-    """Questions back to back for `seconds`; each one's latency in ms."""
-    latencies: list[float] = []
+def _ask_for(assistant: Any, seconds: float) -> tuple[list[float], list[float]]:
+    """Questions back to back for `seconds`, each searched then answered: the latencies in
+    ms of the searches (the index's part, what a write can slow down) and of the answers."""
+    searches: list[float] = []
+    answers: list[float] = []
     deadline = time.perf_counter() + seconds
     position = 0
     while time.perf_counter() < deadline:
+        query = QUERIES[position % len(QUERIES)]
         started = time.perf_counter()
-        assistant.ask(QUERIES[position % len(QUERIES)])
-        latencies.append((time.perf_counter() - started) * 1000)
+        assistant.search(query, k=10)
+        searches.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        assistant.ask(query)
+        answers.append((time.perf_counter() - started) * 1000)
         position += 1
-    return latencies
+    return searches, answers
 
 
 def _count_lexical_builds(lexical: Any) -> list[int]:

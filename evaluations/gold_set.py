@@ -199,8 +199,6 @@ def validate_gold_set(
         else:
             if q.required_facts:
                 problems.append(f"{where}: unanswerable question with required facts")
-            if q.documents:
-                problems.append(f"{where}: unanswerable question with documents (use notes)")
             if "out-of-scope" not in q.types:
                 problems.append(f"{where}: unanswerable question must be typed 'out-of-scope'")
         if documents is not None:

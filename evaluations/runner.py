@@ -51,12 +51,28 @@ def default_configs(models: Sequence[str]) -> list[EvalConfig]:
 
 
 def _assistant_for(model: str, workdir: Path) -> Any:
+    return assistant_with_documents(model, workdir, ())
+
+
+EVALUATION_ROOT = "evaluation"
+
+
+def assistant_with_documents(model: str, workdir: Path, documents: Sequence[Path]) -> Any:
+    """An assistant over the shipped base plus `documents` (as a user would add them),
+    in its own data folder under `workdir`."""
     from bot.assistant import Assistant
     from retrieval.index import KnowledgeIndex
+    from retrieval.ingestion import discover
 
     index = KnowledgeIndex(workdir / model.replace("/", "_"), encoder_spec=model, chroma_url="")
     assistant = Assistant(index)
     assistant.ingest()
+    if documents:
+        found, refused = discover(list(documents))
+        report = assistant.ingest(found, root=EVALUATION_ROOT)
+        problems = [message for _, message in refused] + [m for _, m in report.failed]
+        if problems:
+            raise RuntimeError("; ".join(problems))
     return assistant
 
 

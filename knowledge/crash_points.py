@@ -1,9 +1,10 @@
 """Test-only crash points: `ALLIANCES_TEST_KILL_AT=<name>` SIGKILLs the process there.
 
-The crash tests (tests/test_ingest_crash.py) run an ingestion in a subprocess, kill it at
-one of these points and check that the next run repairs what was left half-done. The
-variable is read here only; unset (always, outside those tests), a crash point costs one
-dictionary look-up.
+The crash tests (tests/test_ingest_crash.py, tests/test_projects_crash.py) run an ingestion
+or an import in a subprocess, kill it at one of these points and check that the next run
+repairs what was left half-done. The variable is read here only; unset (always, outside
+those tests), a crash point costs one dictionary look-up. A name that is not in `POINTS`
+is refused, so that a misspelt test cannot pass by never dying.
 
 `name@N` kills at the N-th time the point is reached (default: the first).
 """
@@ -15,12 +16,19 @@ import signal
 
 KILL_ENV = "ALLIANCES_TEST_KILL_AT"
 
+MID_CHUNKS = "mid_chunks"  # inside the passages' transaction, old rows deleted, new ones in
 AFTER_CHUNKS = "after_chunks"  # passages and registry rows committed, vectors not yet written
 AFTER_VECTORS = "after_vectors"  # vectors written, catalog not yet built
 MID_CATALOG = "mid_catalog"  # inside the catalog transaction, between two statements
 BEFORE_MARK = "before_mark"  # everything written but the per-document completion mark
 MID_REMOVAL = "mid_removal"  # a removed document's catalog rows gone, its passages not yet
-POINTS = (AFTER_CHUNKS, AFTER_VECTORS, MID_CATALOG, BEFORE_MARK, MID_REMOVAL)
+MID_STATE_MIGRATION = "mid_state_migration"  # state.db: tables created, version not yet set
+# `alliances projects import`: every good line committed, none indexed yet
+AFTER_IMPORT_COMMIT = "after-import-commit"
+POINTS = (
+    MID_CHUNKS, AFTER_CHUNKS, AFTER_VECTORS, MID_CATALOG, BEFORE_MARK, MID_REMOVAL,
+    MID_STATE_MIGRATION, AFTER_IMPORT_COMMIT,
+)
 
 _reached: dict[str, int] = {}
 
@@ -31,6 +39,8 @@ def crash_point(name: str) -> None:
     if not wanted:
         return
     point, _, count = wanted.partition("@")
+    if point not in POINTS:
+        raise RuntimeError(f"{KILL_ENV}={wanted!r}: unknown crash point ({', '.join(POINTS)})")
     if point != name:
         return
     _reached[name] = _reached.get(name, 0) + 1

@@ -41,6 +41,7 @@ _BLOCK_ELEMENTS = frozenset(
         "details", "summary", "hr", "body", "html", "caption", "label",
     }
 )  # fmt: skip
+MAIN_MIN_CHARS = 200  # a <main> shorter than this is a stub; read the whole body
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 
 
@@ -149,10 +150,24 @@ class _Renderer:
         self.lines.extend(f"- {item}" for item in items)
 
 
+# Class or id words that mark a page's chrome rather than its text (WordPress, Drupal and
+# Bootstrap conventions): cookie banners, breadcrumbs, skip links, screen-reader labels.
+_CHROME_MARKERS = ("cookie", "breadcrumb", "skip-link", "screen-reader", "sr-only")
+
+
+def _is_chrome(attrs: dict) -> bool:
+    words = attrs.get("class") or []
+    marks = " ".join([*(words if isinstance(words, list) else [str(words)]),
+                      str(attrs.get("id") or "")]).lower()
+    return any(marker in marks for marker in _CHROME_MARKERS)
+
+
 def _is_dropped(node: Tag, name: str) -> bool:
     if name in DROPPED_ELEMENTS:
         return True
     attrs = node.attrs or {}
+    if _is_chrome(attrs):
+        return True
     if str(attrs.get("role", "")).lower() in _DROPPED_ROLES:
         return True
     if "hidden" in attrs or str(attrs.get("aria-hidden", "")).lower() == "true":
@@ -183,6 +198,12 @@ def html_to_lines(markup: str | bytes, *, fragment: bool = False) -> list[str]:
     """
     soup = BeautifulSoup(markup, "lxml")
     root = soup.body or soup
+    if not fragment:
+        # A page that marks its main content is read from there: the rest is the site's
+        # menus, banners and side boxes, repeated on every page.
+        main = soup.find("main") or soup.find(attrs={"role": "main"})
+        if isinstance(main, Tag) and len(main.get_text(" ", strip=True)) >= MAIN_MIN_CHARS:
+            root = main
     return _Renderer(keep_tabs=fragment).render(root)
 
 

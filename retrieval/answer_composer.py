@@ -22,7 +22,7 @@ from retrieval.answer_kinds import holds
 from retrieval.answers import Answer, Citation
 from retrieval.evidence_candidates import Candidate
 from retrieval.evidence_features import candidate_facts
-from retrieval.evidence_model import EvidenceModel
+from retrieval.evidence_model import LONE_LEAD, EvidenceModel
 from retrieval.filters import SearchFilters
 from retrieval.index import SearchHit
 from retrieval.question_profile import QuestionProfile
@@ -30,14 +30,23 @@ from retrieval.spans import spans_in
 
 MAX_QUOTES = 3
 MAX_QUOTE_CHARS = 900
-# A further quote must be nearly as likely as the best one to join the answer.
-JOIN_MARGIN = 0.2
+# A further quote joins the best one when its score (log-odds) is this close to it; a
+# territory's quote, when the question names several, may be further behind.
+JOIN_MARGIN = 1.0
+TERRITORY_MARGIN = 3.0
 
 
 @dataclass(frozen=True)
 class ScoredQuote:
     candidate: Candidate
     score: float
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The quotes an answer is made of (best first; none: abstain) and its confidence."""
+
+    quotes: list[ScoredQuote]
     confidence: float
 
 
@@ -68,20 +77,22 @@ def _recency(candidate: Candidate) -> tuple[int, str]:
 def select_quotes(
     profile: QuestionProfile,
     candidates: Sequence[Candidate],
+    features: np.ndarray,
     scores: np.ndarray,
     model: EvidenceModel,
-) -> list[ScoredQuote]:
-    """The quotes the answer is made of, best first; [] when it should abstain."""
+) -> Selection:
+    """The quotes the answer is made of, best first, and the calibrated probability that
+    it is right; no quotes when that is below the model's threshold."""
     if len(candidates) == 0:
-        return []
+        return Selection([], 0.0)
     order = [int(i) for i in np.argsort(-scores)]
-    ranked = [ScoredQuote(candidates[i], float(scores[i]), model.confidence(scores[i]))
-              for i in order]
+    ranked = [ScoredQuote(candidates[i], float(scores[i])) for i in order]
     best = ranked[0]
-    if best.confidence < model.threshold:
-        return []
+    lead = best.score - ranked[1].score if len(ranked) > 1 else LONE_LEAD
+    confidence = model.confidence(features[order[0]], lead)
+    if confidence < model.threshold:
+        return Selection([], confidence)
     chosen = [best]
-    floor = max(model.threshold, best.confidence - JOIN_MARGIN)
 
     def add(quote: ScoredQuote) -> None:
         if len(chosen) < MAX_QUOTES and not any(
@@ -96,20 +107,20 @@ def select_quotes(
                 continue
             regional = [
                 q for q in ranked if wanted & candidate_facts(q.candidate).regions
-                and q.confidence >= model.threshold
+                and q.score >= best.score - TERRITORY_MARGIN
             ]
             if regional:
                 add(regional[0])
     documents = {q.candidate.hit.chunk.doc_id for q in chosen}
     for quote in ranked[1:]:
-        if quote.confidence < floor:
+        if quote.score < best.score - JOIN_MARGIN:
             break
         doc_id = quote.candidate.hit.chunk.doc_id
         if doc_id in documents or holds(profile.answer_type, quote.candidate.text) is False:
             continue
         add(quote)
         documents.add(doc_id)
-    return chosen
+    return Selection(chosen, confidence)
 
 
 def citation_for(hit: SearchHit, excerpt: str = "") -> Citation:
@@ -150,10 +161,11 @@ def _differing_amounts(quotes: Sequence[ScoredQuote]) -> bool:
 def compose(
     question: str,
     profile: QuestionProfile,
-    quotes: Sequence[ScoredQuote],
+    selection: Selection,
     filters: SearchFilters,
 ) -> Answer:
     """The answer text and its numbered citations for the chosen quotes."""
+    quotes: Sequence[ScoredQuote] = selection.quotes
     english = profile.language == "en"
     periods = {_period_label(q.candidate) for q in quotes}
     dated = len(quotes) > 1 and len(periods) > 1 and len(
@@ -205,7 +217,7 @@ def compose(
         abstained=False,
         citations=citations,
         language=profile.language,
-        confidence=quotes[0].confidence if quotes else 0.0,
+        confidence=selection.confidence,
         filters=filters.as_dict(),
     )
 

@@ -32,6 +32,7 @@ from typing import Any
 
 import sqlite_utils
 
+from knowledge.crash_points import MID_CHUNKS, crash_point
 from retrieval.chunking import Chunk
 
 # How many change rows to keep: a process whose lexical index lags further behind than that
@@ -162,6 +163,21 @@ class ChunkStore:
                 pk="doc_id",
             )
 
+    def unmarked_documents(self, exclude_roots: Sequence[str] = ()) -> list[str]:
+        """The registered documents whose passages and vectors are not known complete: no
+        completion mark, or a mark of another content hash (an ingestion interrupted, or
+        under way in another process). One query, no Chroma: cheap enough for a health
+        check."""
+        marks = ",".join("?" for _ in exclude_roots)
+        skip = f"AND d.root NOT IN ({marks})" if exclude_roots else ""
+        rows = self._rows(
+            "SELECT d.doc_id FROM documents d LEFT JOIN document_marks m ON m.doc_id = d.doc_id "
+            f"WHERE (m.content_hash IS NULL OR m.content_hash != d.content_hash) {skip} "
+            "ORDER BY d.doc_id",
+            list(exclude_roots),
+        )
+        return [row[0] for row in rows]
+
     # -- chunks ------------------------------------------------------------------------
     def replace_document(
         self, record: DocumentRecord, chunks: Sequence[Chunk], tokens: Sequence[list[str]]
@@ -190,6 +206,7 @@ class ChunkStore:
                     ),
                     batch_size=500,
                 )
+                crash_point(MID_CHUNKS)  # the kill tests: the transaction must leave nothing
                 self.db["documents"].upsert(record.__dict__, pk="doc_id")
             self._log_changes([record.doc_id for record, _, _ in batch])
 
@@ -244,6 +261,18 @@ class ChunkStore:
             )
         for chunk_id, doc_id, tokens, metadata in rows:
             yield LexicalRow(chunk_id, doc_id, json.loads(tokens), json.loads(metadata))
+
+    def texts_containing(
+        self, fragment: str, limit: int, doc_ids: Iterable[str] | None = None
+    ) -> list[str]:
+        """Up to `limit` chunk texts holding `fragment` (all chunks, or the given documents'
+        only: what changed since a cache was filled). Through this thread's read connection,
+        never the writer's, which another thread may be in the middle of a transaction on."""
+        sql = "SELECT text FROM chunks WHERE instr(text, ?) > 0"
+        if doc_ids is None:
+            return [row[0] for row in self._rows(f"{sql} LIMIT ?", [fragment, limit])]
+        rows = self._in_batches(f"{sql} AND doc_id IN ({{marks}})", doc_ids, [fragment])
+        return [row[0] for _, row in zip(range(limit), rows, strict=False)]
 
     def document_chunks(self, doc_id: str) -> list[Chunk]:
         rows = self._rows(

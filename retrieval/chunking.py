@@ -122,6 +122,10 @@ def base_metadata(info: DocumentInfo) -> dict[str, Any]:
         "measure": info.measure or "",
         "region": "",
         "url": info.url or "",
+        # Chroma metadata holds no lists: several values are comma-separated.
+        "date": info.date or "",
+        "periods": ",".join(info.periods),
+        "regions": ",".join(r for r in info.regions if r != "*"),
     }
     if len(info.regions) == 1 and info.regions[0] != "*":
         metadata["region"] = info.regions[0]

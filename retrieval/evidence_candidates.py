@@ -1,5 +1,6 @@
 """The quotes an answer can be made of: every line or sentence of the retrieved passages,
-every list with its lead-in, and each short passage whole.
+every pair of neighbouring lines, every list with its lead-in, and each short passage
+whole.
 
 The answerer scores them all and quotes the best; a list question is answered by a list
 or a whole passage, a precise question by one line. Each candidate knows its passage, so
@@ -10,11 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from retrieval.index import SearchHit
 
 MAX_LINE_CHARS = 320  # longer lines are cut into sentences
-MAX_BLOCK_CHARS = 1500  # longer passages are not quoted whole
+MAX_BLOCK_CHARS = 700  # longer passages are not quoted whole
+MAX_PAIR_CHARS = 600  # two neighbouring lines answer what one line half-says
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[«\"(]?[A-ZÀ-ÖØ-Þ0-9])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*]|\d{1,2}[.)])\s*\S")
 
@@ -25,7 +28,8 @@ class Candidate:
 
     text: str
     hit: SearchHit
-    kind: str  # "line", "list" (a list and its lead-in) or "block" (the passage whole)
+    kind: str  # "line", "pair" (two neighbouring lines), "list" (a list and its lead-in)
+    # or "block" (the passage whole)
     passage_rank: int  # rank of its passage among the retrieved ones (0 = first)
 
     @property
@@ -65,12 +69,17 @@ def passage_candidates(hit: SearchHit, rank: int) -> list[Candidate]:
     """The candidates of one passage: lines or sentences, lists, and the passage whole."""
     lines = [line.strip() for line in hit.chunk.text.splitlines() if line.strip()]
     found: list[Candidate] = []
+    pieces: list[str] = []
     for line in lines:
-        found += [Candidate(piece, hit, "line", rank) for piece in sentences(line)]
+        pieces += sentences(line)
+    found += [Candidate(piece, hit, "line", rank) for piece in pieces]
+    for first, second in pairwise(pieces):
+        if len(first) + len(second) < MAX_PAIR_CHARS:
+            found.append(Candidate(f"{first}\n{second}", hit, "pair", rank))
     for run in list_runs(lines):
         found.append(Candidate("\n".join(run), hit, "list", rank))
     whole = "\n".join(lines)
-    if len(lines) > 1 and len(whole) <= MAX_BLOCK_CHARS:
+    if len(lines) > 2 and len(whole) <= MAX_BLOCK_CHARS:
         found.append(Candidate(whole, hit, "block", rank))
     return found
 

@@ -49,10 +49,12 @@ FEATURE_NAMES: tuple[str, ...] = (
     "type_match",
     "type_missing",
     "is_list",
+    "is_pair",
     "is_block",
     "listy_wanted",
     "kb_unknown",
     "english_kb_unknown",
+    "names_unknown",
     "log_length",
     "project_named",
 )
@@ -144,6 +146,19 @@ def question_unknown_share(profile: QuestionProfile, stats: TermStats) -> float:
     return sum(stats.idf(stem) for stem in unknown) / total if total else 0.0
 
 
+def unknown_name_share(profile: QuestionProfile, stats: TermStats) -> float:
+    """Share of the names the question uses (Ontario, Trillium) that no passage of the
+    knowledge base uses in any of their forms: what it has never heard of, it cannot
+    answer about."""
+    if not profile.names:
+        return 0.0
+    unknown = sum(
+        not any(form and all(stats.known(stem) for stem in form) for form in name.forms)
+        for name in profile.names
+    )
+    return unknown / len(profile.names)
+
+
 def feature_matrix(
     profile: QuestionProfile,
     candidates: Sequence[Candidate],
@@ -158,6 +173,7 @@ def feature_matrix(
     wanted_regions = {t for name in profile.regions for t in territories_in(name)}
     english = 1.0 if profile.language == "en" else 0.0
     unknown = question_unknown_share(profile, stats)
+    names_unknown = unknown_name_share(profile, stats)
     top_fused = max(c.hit.score for c in candidates) or 1.0
     facts = [candidate_facts(c) for c in candidates]
     covers = [_weighted_share(profile.stems, f.stems, stats) for f in facts]
@@ -205,10 +221,12 @@ def feature_matrix(
                 1.0 if typed else 0.0,
                 1.0 if typed is False else 0.0,
                 1.0 if candidate.kind == "list" else 0.0,
+                1.0 if candidate.kind == "pair" else 0.0,
                 1.0 if candidate.kind == "block" else 0.0,
                 1.0 if listy and (profile.wants_list or profile.answer_type == "list") else 0.0,
                 unknown,
                 unknown * english,
+                names_unknown,
                 math.log1p(len(candidate.text)) / 7.0,
                 1.0 if project is not None and int(project) in named_projects else 0.0,
             ]

@@ -1,5 +1,6 @@
-"""The learned evidence scorer: a logistic regression over `evidence_features`, and the
-calibration that turns the best quote's score into the probability that the answer is
+"""The learned evidence scorer: a linear ranking model over `evidence_features` (which
+candidate quote of a question answers it), and the calibration that turns the best
+quote's score, and its lead over the runner-up, into the probability that the answer is
 right.
 
 Both are fitted by `evaluations/fit_evidence.py` on the development questions only (the
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 
 MODEL_PATH = Path(__file__).with_name("evidence_model.json")
+LONE_LEAD = 5.0  # the lead of a quote that has no runner-up
 
 
 def sigmoid(values: np.ndarray | float) -> np.ndarray | float:
@@ -48,6 +50,33 @@ def fit_logistic(
     return theta[:-1], float(theta[-1])
 
 
+def fit_ranking(
+    groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 0.3
+) -> np.ndarray:
+    """Weights of a conditional logit: for each group (one question's candidates and
+    which of them answer), the softmax of the scores puts its mass on the answering
+    ones. It learns to rank the candidates of one question, which is what the answerer
+    does with them. Groups without an answering candidate teach nothing and are skipped."""
+    from scipy.optimize import minimize
+
+    kept = [(features, labels) for features, labels in groups if labels.sum() > 0]
+    columns = kept[0][0].shape[1]
+
+    def loss_and_gradient(weights: np.ndarray) -> tuple[float, np.ndarray]:
+        loss = 0.5 * l2 * float(weights @ weights)
+        gradient = l2 * weights
+        for features, labels in kept:
+            scores = features @ weights
+            exp = np.exp(scores - scores.max())
+            wanted = exp * labels
+            loss -= float(np.log(wanted.sum() / exp.sum()))
+            gradient = gradient + features.T @ (exp / exp.sum() - wanted / wanted.sum())
+        return loss, gradient
+
+    result = minimize(loss_and_gradient, np.zeros(columns), jac=True, method="L-BFGS-B")
+    return np.asarray(result.x)
+
+
 @dataclass
 class EvidenceModel:
     """Scores candidate quotes and says how likely the best one makes a right answer."""
@@ -57,7 +86,11 @@ class EvidenceModel:
     bias: float
     mean: np.ndarray
     scale: np.ndarray
-    calibration: tuple[float, float] = (1.0, 0.0)  # P(right) = sigmoid(a * score + b)
+    # P(right) = sigmoid(w . [lead, standardised features of the best quote] + bias): the
+    # ranking scores say which quote is best but, being relative within a question, not
+    # whether it answers; the best quote's own features (how much of the question it
+    # covers, what it contradicts, how much of the question the base never mentions) do.
+    calibration: tuple[float, ...] = ()
     threshold: float = 0.5  # below it, the answerer abstains
     about: dict[str, Any] = field(default_factory=dict)
 
@@ -67,10 +100,18 @@ class EvidenceModel:
             return np.zeros(0)
         return ((features - self.mean) / self.scale) @ self.weights + self.bias
 
-    def confidence(self, score: float) -> float:
-        """Calibrated probability that an answer built on a quote of this score is right."""
-        a, b = self.calibration
-        return float(sigmoid(a * score + b))
+    def calibration_inputs(self, best_features: np.ndarray, lead: float) -> np.ndarray:
+        standardised = (np.asarray(best_features, dtype=np.float64) - self.mean) / self.scale
+        return np.concatenate([[min(lead, LONE_LEAD)], standardised])
+
+    def confidence(self, best_features: np.ndarray, lead: float) -> float:
+        """Calibrated probability that an answer built on the best quote is right, from its
+        features and its lead over the runner-up (a clear winner is likelier right)."""
+        if not self.calibration:
+            return 0.5
+        weights = np.asarray(self.calibration)
+        inputs = self.calibration_inputs(best_features, lead)
+        return float(sigmoid(inputs @ weights[:-1] + weights[-1]))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -92,7 +133,7 @@ class EvidenceModel:
             bias=float(data["bias"]),
             mean=np.asarray(data["mean"], dtype=np.float64),
             scale=np.asarray(data["scale"], dtype=np.float64),
-            calibration=(float(data["calibration"][0]), float(data["calibration"][1])),
+            calibration=tuple(float(v) for v in data["calibration"]),
             threshold=float(data["threshold"]),
             about=dict(data.get("about") or {}),
         )
@@ -102,16 +143,17 @@ class EvidenceModel:
 
 
 def train(
-    feature_names: tuple[str, ...], features: np.ndarray, labels: np.ndarray, l2: float = 1.0,
-    weights: np.ndarray | None = None,
+    feature_names: tuple[str, ...], groups: list[tuple[np.ndarray, np.ndarray]],
+    l2: float = 0.3,
 ) -> EvidenceModel:
-    """A model fitted on candidate rows (labels: the quote holds the answer), features
-    standardised first so one penalty suits them all."""
+    """A ranking model fitted on groups of candidates (features, answering or not),
+    features standardised first so one penalty suits them all."""
+    features = np.vstack([f for f, _ in groups])
     mean = features.mean(axis=0)
     scale = features.std(axis=0)
     scale[scale < 1e-6] = 1.0
-    coefficients, bias = fit_logistic((features - mean) / scale, labels, l2, weights)
-    return EvidenceModel(feature_names, coefficients, bias, mean, scale)
+    weights = fit_ranking([((f - mean) / scale, y) for f, y in groups], l2)
+    return EvidenceModel(feature_names, weights, 0.0, mean, scale)
 
 
 @lru_cache(maxsize=4)

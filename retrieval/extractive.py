@@ -181,14 +181,15 @@ class ExtractiveAnswerer(RunnableSerializable[AnswerRequest, Answer]):
         """The extractive answer over evidence already gathered (no timings set)."""
         scored = self.score(request, evidence)
         model = self.evidence_model
-        quotes = select_quotes(evidence.profile, scored.candidates, scored.scores, model)
-        if not quotes:
-            best = float(np.max(scored.scores)) if len(scored.scores) else -10.0
+        selection = select_quotes(
+            evidence.profile, scored.candidates, scored.features, scored.scores, model
+        )
+        if not selection.quotes:
             return abstention(
                 request.question, evidence.language, evidence.hits, request.filters,
-                model.confidence(best),
+                selection.confidence,
             )
-        return compose(request.question, evidence.profile, quotes, request.filters)
+        return compose(request.question, evidence.profile, selection, request.filters)
 
 
 def passage_citation(hit: SearchHit, excerpt: str = "") -> Citation:

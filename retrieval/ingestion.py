@@ -29,15 +29,17 @@ from pathlib import Path
 from typing import Protocol
 
 from knowledge.crash_points import BEFORE_MARK, MID_REMOVAL, crash_point
+from knowledge.document_metadata import describe_document
 from knowledge.loaders import SUPPORTED_EXTENSIONS, DocumentLoadError, load_document
 from knowledge.manifest import DocumentInfo, infer_document_info, shipped_documents
 from knowledge.paths import SHIPPED_DOCUMENTS
+from knowledge.sources import SourceRegistry
 from retrieval.chunk_store import DocumentRecord
 from retrieval.chunking import Chunk, chunk_document
 from retrieval.index import KnowledgeIndex
 
 # Bump when loaders or chunking change what a file becomes: every file is then re-ingested.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 SHIPPED_ROOT = "shipped"
 STORE_BATCH_CHUNKS = 512
 _VECTOR_CHECK_BATCH = 100
@@ -188,6 +190,7 @@ def ingest(
     digests = _hash_all(index, documents, progress, report)
     states = check_documents(index, digests, catalog)
     pending: list[_Pending] = []
+    sources = SourceRegistry.open(index.home)
     catalog_only: list[LoadedDocument] = []
     for info in documents:
         digest = digests.get(info.doc_id)
@@ -202,6 +205,10 @@ def ingest(
         except DocumentLoadError as error:
             report.failed.append((info.doc_id, str(error)))
             continue
+        # What the document says about itself (title, date, periods, territories), then
+        # what a person corrected in the source registry, goes on every passage.
+        info = sources.apply_corrections(describe_document(info, loaded))
+        sources.record(info, digest, root)
         document = LoadedDocument(info, digest, loaded.text)
         if state.complete:
             catalog_only.append(document)
@@ -217,6 +224,7 @@ def ingest(
     _remove_absent(index, documents, root, report, catalog)
     if digests or report.removed:
         report.orphan_vectors_removed = remove_orphan_vectors(index)
+    sources.close()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -347,6 +355,31 @@ def verify(
         for record in index.store.documents(root) if record.doc_id not in present
     ]
     return problems
+
+
+def unfinished_documents(
+    index: KnowledgeIndex, catalog: CatalogSink | None = None,
+    exclude_roots: Sequence[str] | None = None,
+) -> list[str]:
+    """The ingested documents that are half-written right now, from SQLite alone (no file
+    read, no Chroma, no model): those whose completion mark is missing or of another hash,
+    and those whose catalog rows were not built from their registered hash. What a running
+    server checks before saying it is ready: an `ingest` killed, or under way, in another
+    process shows here. Project passages (written one by one, with no mark; repaired by
+    `ProjectIndexer.sync` at start-up) are left out unless `exclude_roots` says otherwise."""
+    if exclude_roots is None:
+        from retrieval.project_index import PROJECTS_ROOT
+
+        exclude_roots = (PROJECTS_ROOT,)
+    unfinished = set(index.store.unmarked_documents(exclude_roots))
+    if catalog is not None:
+        built = catalog.built_from()
+        skipped = set(exclude_roots)
+        unfinished.update(
+            record.doc_id for record in index.store.documents()
+            if record.root not in skipped and built.get(record.doc_id) != record.content_hash
+        )
+    return sorted(unfinished)
 
 
 def _embed_and_store(

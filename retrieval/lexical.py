@@ -153,6 +153,8 @@ class _Main:
             return 0
         indptr = self.retriever.scores["indptr"]
         token_id = self.retriever.vocab_dict[token]
+        if token_id + 1 >= len(indptr):  # bm25s's padding token has no postings
+            return 0
         return int(indptr[token_id + 1] - indptr[token_id])
 
     def scores(self, tokens: list[str]) -> np.ndarray | None:
@@ -316,6 +318,19 @@ class _Snapshot:
             self._vocabulary.append(words | set(self.log.postings) if self.size else words)
         return self._vocabulary[0]
 
+    def document_frequencies(self) -> tuple[dict[str, int], int]:
+        """Stem -> passages using it, and the number of passages (tombstoned main rows
+        still counted until the next rebuild: close enough for weighting words)."""
+        retriever = self.main.retriever
+        stems = retriever.vocab_dict if retriever is not None else {}
+        counts = {stem: self.main.df(stem) for stem in stems}
+        live = ~self.log_dead
+        for token, postings in self.log.postings.items():
+            seen = sum(1 for row, _, _ in postings if row < self.size and live[row])
+            if seen:
+                counts[token] = counts.get(token, 0) + seen
+        return counts, self.main.size + self.delta_live
+
     def search(self, tokens: list[str], k: int, filters: SearchFilters | None) -> list[
         LexicalHit
     ]:
@@ -398,6 +413,10 @@ class LexicalIndex:
     def vocabulary(self) -> set[str]:
         """Every stem of the indexed chunks."""
         return self._current().vocabulary()
+
+    def document_frequencies(self) -> tuple[dict[str, int], int]:
+        """Stem -> number of passages using it, and the number of passages."""
+        return self._current().document_frequencies()
 
     def search(self, query: str, k: int = 50, filters: SearchFilters | None = None) -> list[
         LexicalHit

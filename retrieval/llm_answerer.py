@@ -225,7 +225,7 @@ class LLMAnswerer(RunnableSerializable[AnswerRequest, Answer]):
             **evidence.timings_ms,
             "answer_ms": (time.perf_counter() - started) * 1000,
         }
-        passages = build_passages(evidence, self.extractive.catalog_citation, passage_citation)
+        passages = build_passages(evidence, passage_citation)
         trace = LLMTrace(
             model=self.model_label,
             passages=len(passages),

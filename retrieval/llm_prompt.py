@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 
 NOT_FOUND = "INTROUVABLE"
 MAX_CHUNK_PASSAGES = 6
-MAX_CATALOG_PASSAGES = 3
 MAX_PASSAGE_CHARS = 1500
 MAX_HISTORY_TURNS = 6
 MAX_HISTORY_CHARS = 500
@@ -80,7 +79,7 @@ class Passage:
     """One numbered passage shown to the model, and the citation it becomes when cited."""
 
     number: int
-    kind: str  # "catalog", "document", "project", "project-update"
+    kind: str  # "document", "project", "project-update"
     heading: str
     text: str
     citation: Citation
@@ -110,8 +109,6 @@ def _clip(text: str, limit: int) -> str:
 
 def _heading(citation: Citation, kind: str) -> str:
     where = " — ".join(part for part in (citation.title, citation.section) if part)
-    if kind == "catalog":
-        return f"Fait du catalogue — {where}"
     if kind == "project-update":
         by = ", ".join(part for part in (citation.author, citation.date) if part)
         return f"Mise à jour de projet — {where}" + (f" ({by})" if by else "")
@@ -122,16 +119,13 @@ def _heading(citation: Citation, kind: str) -> str:
 
 def build_passages(
     evidence: Any,
-    catalog_citation: Callable[[Any, list[Any]], Citation],
     passage_citation: Callable[[Any], Citation],
     *,
     max_chunks: int = MAX_CHUNK_PASSAGES,
 ) -> list[Passage]:
-    """The numbered passages for `evidence` (retrieval.extractive.Evidence): catalog facts,
-    then chunks, each neutralized and clipped."""
+    """The numbered passages for `evidence` (retrieval.extractive.Evidence), each
+    neutralized and clipped."""
     drafts: list[tuple[str, str, Citation]] = []
-    for hit in list(evidence.catalog_hits)[:MAX_CATALOG_PASSAGES]:
-        drafts.append(("catalog", hit.text, catalog_citation(hit, evidence.hits)))
     for hit in list(evidence.hits)[:max_chunks]:
         kind = str(hit.chunk.metadata.get("kind") or "document")
         kind = kind if kind in ("project", "project-update") else "document"

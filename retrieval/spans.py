@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from knowledge.folding import fold
 
 _RANGE = re.compile(
-    r"(?<![\d,.])((?:19|20)\d{2})\s*(?:-|/|–|—|à|a|au|to)\s*((?:19|20)?\d{2})(?![\d,.])"
+    r"(?<![\d,.])((?:19|20)\d{2})\s*(?:-|/|–|—|à|a|au|to)\s*((?:19|20)?\d{2})(?!\d|[,.]\d)"
 )
-_YEAR = re.compile(r"(?<![\d,.$])((?:19|20)\d{2})(?![\d,.]|\s*\$)")
+# A comma or point closes a year ("en 2025.") unless a digit follows ("2 025,50 $").
+_YEAR = re.compile(r"(?<![\d,.$])((?:19|20)\d{2})(?!\d|[,.]\d|\s*\$)")
 _MEASURE = re.compile(
     r"\b(?:mesures?|measures?|mes\.)\s*(?:n[o°º]?\.?\s*|numero\s*|number\s*|#\s*)?"
     r"(\d{1,2}(?:[.,]\d{1,2})?)(?![\d])"
@@ -41,6 +42,8 @@ class Span:
 def _range(first: str, second: str) -> Span | None:
     start = int(first)
     end = int(second) if len(second) == 4 else (start // 100) * 100 + int(second)
+    if len(second) == 2 and end < start:  # "1999-00": the next century
+        end += 100
     if end <= start or end - start > _MAX_SPAN_YEARS:
         return None
     return Span(start, end)

@@ -39,13 +39,4 @@ def _compute(index: KnowledgeIndex) -> TermStats:
 
 def _document_frequencies(index: KnowledgeIndex) -> tuple[dict[str, int], int]:
     """Stem -> number of passages using it, and the number of passages."""
-    lexical = index.lexical
-    if hasattr(lexical, "document_frequencies"):
-        return lexical.document_frequencies()
-    lexical.vocabulary()  # brings the index up to date
-    retriever = getattr(lexical, "_retriever", None)
-    if retriever is None or not getattr(lexical, "_ids", None):
-        return {}, 0
-    pointers = retriever.scores["indptr"]
-    counts = {stem: int(pointers[i + 1] - pointers[i]) for stem, i in retriever.vocab_dict.items()}
-    return counts, int(retriever.scores["num_docs"])
+    return index.lexical.document_frequencies()

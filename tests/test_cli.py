@@ -75,3 +75,27 @@ def test_search_json(home_copy: Path) -> None:
     assert done.returncode == 0, done.stderr
     hits = json.loads(done.stdout)["hits"]
     assert 1 <= len(hits) <= 3
+
+
+def test_sources_lists_what_a_user_document_says_about_itself(
+    home_copy: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><head><title>Alliance pour la solidarité de l'Estrie 2024-2029</title>"
+        '<link rel="canonical" href="https://example.org/estrie?a=1&amp;dinitiatives=2">'
+        "</head><body><div class='cookie-banner'>Ce site utilise des témoins.</div><main>"
+        "<p>La Table des MRC de l'Estrie est mandataire de l'Alliance pour la solidarité "
+        "de l'Estrie pour 2024-2029. Elle dispose de 6 200 000 $ pour financer des projets "
+        "à Sherbrooke et dans les MRC de la région.</p></main></body></html>",
+        encoding="utf-8",
+    )
+    assert run_cli(home_copy, "ingest", str(page), "--quiet").returncode == 0
+    done = run_cli(home_copy, "sources", "--region", "Estrie", "--json")
+    assert done.returncode == 0, done.stderr
+    listed = [json.loads(line) for line in done.stdout.splitlines()]
+    (mine,) = [s for s in listed if s["title"].startswith("Alliance pour la solidarité de l'E")]
+    assert mine["url"] == "https://example.org/estrie?a=1&dinitiatives=2"
+    assert mine["periods"] == ["2024-2029"] and mine["regions"] == ["Estrie"]
+    bad = run_cli(home_copy, "sources", "--region", "Atlantide")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1

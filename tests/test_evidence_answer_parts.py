@@ -1,0 +1,96 @@
+"""The parts of the evidence answerer that need no model: periods in text, candidate
+quotes, quote selection and the fitting script's guards."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from evaluations.fit_evidence import FitError, minimal_answers, tuning_questions
+from retrieval.answer_composer import select_quotes
+from retrieval.chunking import Chunk
+from retrieval.evidence_candidates import candidates, passage_candidates
+from retrieval.evidence_features import FEATURE_NAMES
+from retrieval.evidence_model import EvidenceModel, fit_logistic, sigmoid
+from retrieval.index import SearchHit
+from retrieval.question_profile import profile_question
+from retrieval.spans import Span, spans_in
+
+
+def _hit(text: str, doc_id: str = "doc.txt", chunk_id: str = "doc.txt#0") -> SearchHit:
+    chunk = Chunk(chunk_id=chunk_id, doc_id=doc_id, section="Section", text=text,
+                  position=0, metadata={"title": "Titre"})
+    return SearchHit(chunk=chunk, score=1.0)
+
+
+@given(st.integers(1990, 2090), st.integers(1, 10))
+def test_a_period_is_read_back_in_both_spellings(start: int, length: int) -> None:
+    end = start + length
+    assert spans_in(f"l'entente {start}-{end}") == [Span(start, end)]
+    assert spans_in(f"pour {start}-{str(end)[2:]}") == [Span(start, end)]
+
+
+@given(st.text(max_size=200))
+def test_spans_never_fail_and_are_ordered_years(text: str) -> None:
+    for span in spans_in(text):
+        assert span.start <= span.end
+
+
+def test_a_year_inside_a_period_is_not_counted_twice() -> None:
+    assert spans_in("De 2019-2023, puis en 2025.") == [Span(2019, 2023), Span(2025, 2025)]
+
+
+def test_candidates_are_lines_pairs_lists_and_short_passages() -> None:
+    text = "Le mandataire est le CRDS.\nIl reçoit 2 M$.\nPriorités :\n- logement\n- transport"
+    found = passage_candidates(_hit(text), 0)
+    kinds = {c.kind for c in found}
+    assert kinds == {"line", "pair", "list", "block"}
+    assert any(c.kind == "pair" and c.text == "Le mandataire est le CRDS.\nIl reçoit 2 M$."
+               for c in found)
+    assert any(c.kind == "list" and c.text.startswith("Priorités :") for c in found)
+
+
+def test_a_quote_two_passages_share_is_kept_once() -> None:
+    hits = [_hit("Même phrase.", chunk_id="a#0"), _hit("Même phrase.", chunk_id="b#0")]
+    assert [c.hit.chunk.chunk_id for c in candidates(hits)] == ["a#0"]
+
+
+def test_only_the_shortest_answering_quote_is_a_positive_example() -> None:
+    found = passage_candidates(_hit("Réponse : 42 projets.\nAutre chose."), 0)
+    answers = ["42" in c.text for c in found]
+    labels = minimal_answers(found, answers)
+    positives = [c.text for c, label in zip(found, labels, strict=True) if label]
+    assert positives == ["Réponse : 42 projets."]
+
+
+def test_fitting_refuses_the_held_out_suites() -> None:
+    with pytest.raises(FitError, match="blind"):
+        tuning_questions(["dev", "blind"])
+
+
+def test_logistic_fit_learns_a_separating_feature() -> None:
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(400, 2))
+    labels = (features[:, 0] > 0).astype(float)
+    weights, _ = fit_logistic(features, labels, l2=0.1)
+    assert weights[0] > 3 * abs(weights[1])
+
+
+def _model(threshold: float) -> EvidenceModel:
+    size = len(FEATURE_NAMES)
+    calibration = (0.0,) * (size + 1) + (0.0,)  # confidence 0.5 whatever the quote
+    return EvidenceModel(FEATURE_NAMES, np.zeros(size), 0.0, np.zeros(size), np.ones(size),
+                         calibration, threshold)
+
+
+def test_select_quotes_abstains_below_the_threshold_and_answers_above() -> None:
+    found = passage_candidates(_hit("Le CRDS est mandataire.\nAutre ligne."), 0)
+    scores = np.arange(len(found), dtype=float)
+    features = np.zeros((len(found), len(FEATURE_NAMES)))
+    profile = profile_question("Qui est mandataire ?", "fr", lambda _: ())
+    assert select_quotes(profile, found, features, scores, _model(0.6)).quotes == []
+    chosen = select_quotes(profile, found, features, scores, _model(0.4))
+    assert chosen.quotes[0].candidate is found[-1]
+    assert chosen.confidence == pytest.approx(float(sigmoid(0.0)))
