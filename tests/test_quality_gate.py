@@ -20,9 +20,10 @@ from evaluations.suite_report import answer_records, suite_metrics
 from evaluations.suites import added_documents
 
 # suite -> (min accuracy, min abstention recall, max confident-wrong share)
+# Measured 2026-12-06: blind 0.472 / 0.433 / 0.120, unseen 0.393 / 0.733 / 0.091.
 FLOORS = {
-    "blind": (0.0, 0.0, 1.0),
-    "unseen": (0.0, 0.0, 1.0),
+    "blind": (0.44, 0.40, 0.14),
+    "unseen": (0.36, 0.66, 0.11),
 }
 
 
