@@ -366,7 +366,7 @@ def source_number(reference: int | str) -> int | None:
         if text.startswith(prefix):
             text = text[len(prefix) :].strip()
             break
-    return int(text) if text.isdigit() and int(text) > 0 else None
+    return int(text) if text.isascii() and text.isdecimal() and int(text) > 0 else None
 
 
 def normalize_changes(changes: Mapping[str, Any]) -> dict[str, Any]:

@@ -39,7 +39,7 @@ def group_numbers(group: str) -> list[int]:
     """The passage numbers one marker names: "1, 3" -> [1, 3]; "2-4" -> [2, 3, 4]."""
     numbers: list[int] = []
     for part in re.split(r"\s*(?:[,;]|\bet\b|\band\b)\s*", group):
-        bounds = [int(n) for n in re.split(r"\s*[-–]\s*", part) if n.strip().isdigit()]
+        bounds = [int(n) for n in re.split(r"\s*[-–]\s*", part) if n.strip().isdecimal()]
         if len(bounds) == 2 and 0 < bounds[1] - bounds[0] <= MAX_RANGE:
             numbers.extend(range(bounds[0], bounds[1] + 1))
         else:

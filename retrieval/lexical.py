@@ -227,7 +227,7 @@ def _stale(folder: Path, seq: int) -> bool:
         except OSError:
             return False
     number = folder.name[1:] if folder.name.startswith("s") else ""
-    return not number.isdigit() or int(number) < seq
+    return not number.isdecimal() or int(number) < seq
 
 
 # -- the delta -----------------------------------------------------------------------------

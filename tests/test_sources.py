@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from knowledge.manifest import DocumentInfo, shipped_documents
@@ -207,6 +207,8 @@ def test_the_registry_shares_the_project_database(tmp_path: Path) -> None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=30))
+@example("²")
+@example("٣")
 def test_source_numbers_parse_only_numbers(typed: str) -> None:
     number = source_number(typed)
     if number is not None:

@@ -648,7 +648,7 @@ def _cron_values(
 
     def number(token: str) -> int:
         token = token.lower()
-        if token.isdigit():
+        if token.isdecimal():
             value = int(token)
         elif token[:3] in names and len(token) >= 3:
             value = names.index(token[:3]) + first
@@ -667,7 +667,7 @@ def _cron_values(
         base, _, step_text = part.partition("/")
         step = 1
         if step_text:
-            if not step_text.isdigit() or int(step_text) == 0:
+            if not step_text.isdecimal() or int(step_text) == 0:
                 raise _cron_error(f"pas invalide « /{step_text} » dans le champ {label}", typed)
             step = int(step_text)
         if base == "*":

@@ -138,7 +138,7 @@ def owner_gone(owner: str, me: str) -> bool:
     scheduler in this process), are trusted until their lease runs out."""
     host, _, rest = owner.partition(":")
     pid_text = rest.partition(":")[0]
-    if host != me.partition(":")[0] or not pid_text.isdigit():
+    if host != me.partition(":")[0] or not pid_text.isdecimal():
         return False
     pid = int(pid_text)
     if pid == os.getpid() or pid <= 1:
