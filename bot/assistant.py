@@ -42,6 +42,7 @@ from retrieval.ingestion import (
     ProgressCallback,
     SqliteCatalog,
     ingest,
+    remove_document,
     verify,
 )
 from retrieval.language import detect_language
@@ -169,6 +170,21 @@ class Assistant:
                 self.index, documents, root=root, progress=progress,
                 catalog=_catalog_sink(self.home),
             )
+
+    def refresh_document(self, info: DocumentInfo, root: str = SHIPPED_ROOT) -> IngestReport:
+        """Ingest one document again (its metadata was corrected in the source registry),
+        leaving the others alone; questions wait meanwhile."""
+        with self._lock:
+            return ingest(
+                self.index, [info], root=root, catalog=_catalog_sink(self.home),
+                remove_absent=False,
+            )
+
+    def remove_document(self, doc_id: str) -> None:
+        """Take a document out of the index: catalog, vectors, passages (and so the lexical
+        index); questions wait meanwhile."""
+        with self._lock:
+            remove_document(self.index, doc_id, _catalog_sink(self.home))
 
     def ask(
         self,

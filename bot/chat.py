@@ -34,6 +34,7 @@ from typing import Any, Literal, Protocol
 
 from rapidfuzz import fuzz
 
+from bot.bilingual import say
 from bot.concurrency import ModelSlots, answer_workers_from_environment, model_slots_for
 from bot.state import State
 from knowledge.folding import fold_key
@@ -148,6 +149,23 @@ class NoticeReply:
         return self.text
 
 
+def starting_notice(language: str, nothing_french: str, nothing_english: str) -> NoticeReply:
+    """The knowledge base is not ready yet (the server is starting): a private error notice
+    for a command that needs it, saying what was not done (« rien n'a été enregistré »,
+    "nothing was saved")."""
+    return NoticeReply(
+        say(
+            language,
+            "La base de connaissances n'est pas encore prête (démarrage du serveur) : "
+            f"{nothing_french}. Réessayez dans une minute.",
+            "The knowledge base is not ready yet (the server is starting): "
+            f"{nothing_english}. Try again in a minute.",
+        ),
+        kind="error",
+        private=True,
+    )
+
+
 # Later issues add reply types (project cards, forms, digests). Adapters render the types they
 # know and fall back to `fallback_text()` for the others.
 ChatReply = AnswerReply | NoticeReply
@@ -184,6 +202,12 @@ class Command:
     standalone: bool = False
     needs_assistant: bool = False
     accepts: Callable[[str], bool] | None = None
+
+
+def command_prefix(request: ChatRequest) -> str:
+    """What commands are typed after on the request's platform, as help texts quote them:
+    `/alliances ` (the slash command) in Slack, nothing in Teams."""
+    return "/alliances " if request.conversation.platform == PLATFORM_SLACK else ""
 
 
 # --- the core -----------------------------------------------------------------------------
@@ -322,7 +346,7 @@ class ChatCore:
         lines.append(
             "• Filtres dans la question : `région:Estrie`, `plan:PAGIEPS` (ou `plan:PSIS`)."
         )
-        prefix = "/alliances " if slack else ""
+        prefix = command_prefix(request)
         for command in self._commands:
             for line in command.help_lines:
                 lines.append("• " + line.replace("`", "`" + prefix, 1))
@@ -440,6 +464,9 @@ class ChatCore:
             answer=answer.text,
             sources=[citation.to_dict() for citation in answer.citations],
             answer_json={**answer.to_json_dict(), "channel_region": channel_region},
+            abstained=answer.abstained,
+            direct=conversation.is_direct,
+            user_name=request.user_name,
         )
         if not request.private:
             self.state.add_turns(

@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from bot.digest_cli import add_arguments as add_digest_arguments  # issue 6
-from bot.digest_cli import run as run_digest  # issue 6
+from bot.digest_cli import add_arguments as add_digest_arguments
+from bot.digest_cli import run as run_digest
+from bot.gap_cli import add_arguments as add_gap_arguments
+from bot.gap_cli import run as run_gaps
 from bot.project_cli import add_arguments as add_project_arguments
 from bot.project_cli import run as run_projects
 
@@ -72,13 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--limit", type=int, help="n'évaluer que N questions, réparties")
     evaluate.add_argument(
-        "--suites", nargs="?", const="dev,unseen-dev,blind,unseen",
+        "--suites", nargs="?", const="dev,unseen-dev,paraphrase-dev,blind,unseen",
         help="mesurer la réponse sur les suites de questions (défaut : toutes), documents "
         "ajoutés compris, côte à côte",
     )
     evaluate.add_argument(
         "--fit", action="store_true",
-        help="réajuster le modèle de preuves sur les suites d'ajustement (dev, unseen-dev)",
+        help="réajuster le modèle de preuves sur les suites d'ajustement (dev, unseen-dev), "
+        "puis le valider sur paraphrase-dev",
     )
 
     bench = commands.add_parser("bench", help="mesurer latences, débit et mémoire")
@@ -105,7 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_project_arguments(projects)
 
     digest = commands.add_parser("digest", help="résumé des projets : aperçu ou envoi (cron)")
-    add_digest_arguments(digest)  # issue 6: bot/digest_cli.py
+    add_digest_arguments(digest)  # bot/digest_cli.py
+
+    gaps = commands.add_parser(
+        "gaps", help="ce que la base ne sait pas : abstentions et 👎 regroupés par thème"
+    )
+    add_gap_arguments(gaps)  # bot/gap_cli.py
 
     sources = commands.add_parser(
         "sources", help="les documents de la base : titre, date, périodes, régions, genre"
@@ -132,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {
         "ingest": _ingest, "ask": _ask, "search": _search, "chat": _chat, "serve": _serve,
         "eval": _eval, "bench": _bench, "teams-package": _teams_package, "projects": run_projects,
-        "digest": run_digest, "sources": _sources,
+        "digest": run_digest, "sources": _sources, "gaps": run_gaps,
     }
     try:
         return handlers[args.command](args)

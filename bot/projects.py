@@ -34,8 +34,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from bot.bilingual import counted_title
 from bot.bilingual import say as _say
-from bot.chat import ChatReply, ChatRequest, ChatService, Command, NoticeReply
+from bot.chat import ChatReply, ChatRequest, ChatService, Command, NoticeReply, starting_notice
 from knowledge.folding import fold_key
 from knowledge.project_commands import (
     CommandSyntaxError,
@@ -334,14 +335,7 @@ ProjectReply = (
 def list_title(reply: ProjectListReply) -> str:
     lang = reply.language
     title = _say(lang, "Projets", "Projects")
-    if reply.filters:
-        title += " — " + " · ".join(reply.filters.values())
-    shown = len(reply.items)
-    if reply.total > shown:
-        title += _say(lang, f" ({shown} sur {reply.total})", f" ({shown} of {reply.total})")
-    else:
-        title += f" ({reply.total})"
-    return title
+    return counted_title(lang, title, reply.filters.values(), len(reply.items), reply.total)
 
 
 def choice_question(reply: ProjectChoiceReply) -> str:
@@ -894,17 +888,7 @@ class ProjectCommands:
                 private=True,
             )
         if needs_index and self._assistant() is None:
-            return NoticeReply(
-                _say(
-                    language,
-                    "La base de connaissances n'est pas encore prête (démarrage du serveur) : "
-                    "rien n'a été enregistré. Réessayez dans une minute.",
-                    "The knowledge base is not ready yet (the server is starting): nothing was "
-                    "saved. Try again in a minute.",
-                ),
-                kind="error",
-                private=True,
-            )
+            return starting_notice(language, "rien n'a été enregistré", "nothing was saved")
         return None
 
     # finding the project --------------------------------------------------------------------

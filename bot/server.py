@@ -26,10 +26,12 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.chat import AnswerEngine, ChatService
-from bot.digests.install import install_digests  # issue 6
+from bot.digests.install import install_digests
+from bot.gaps.install import install_gaps
 from bot.projects import install_project_commands
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack import SlackDoor
+from bot.sources_commands import install_sources_commands
 from bot.state import State
 
 log = logging.getLogger(__name__)
@@ -89,8 +91,10 @@ def create_app(
     web_app[CHAT_SERVICE] = chat
     web_app[STATE] = state
     install_project_commands(chat, settings, web_app=web_app)  # `projet`, for every door
+    install_sources_commands(chat, settings)  # `sources`: see and fix the documents
     web_app[DOORS] = _mount_doors(web_app, settings, chat, state, socket_mode=socket_mode)
-    install_digests(chat, settings, web_app)  # issue 6: `digest` command and scheduler
+    install_digests(chat, settings, web_app)  # `digest` command and scheduler
+    install_gaps(chat, settings, web_app)  # `lacunes`: what the base does not know
     web_app.router.add_get(HEALTH_PATH, _healthz)
 
     async def start_chat(_app: web.Application) -> None:
@@ -122,7 +126,7 @@ def _mount_doors(
     elif socket_mode:
         raise SettingsError("--socket-mode demande SLACK_BOT_TOKEN et SLACK_APP_TOKEN.")
 
-    # --- Microsoft Teams (issue 7) -----------------------------------------------------------
+    # --- Microsoft Teams -----------------------------------------------------------
     # `POST /api/messages` on the same aiohttp application (Microsoft 365 Agents SDK), reusing
     # `chat` (the same ChatService and ChatCore: answers, commands, feedback) and `state`
     # (platform="teams" rows); the door is then `web_app[bot.teams.TEAMS_DOOR]`.

@@ -10,6 +10,9 @@ Environment (wins over the file):
 - `ALLIANCES_ADMINS`      comma-separated user ids allowed to change channel settings;
 - `ALLIANCES_EDITORS`     comma-separated user ids, or Slack user group ids (S…), allowed to
                           create and update projects (`/projet`); nobody when unset;
+- `ALLIANCES_CURATORS`    comma-separated user ids allowed to correct and remove the knowledge
+                          base's documents (`sources corriger`, `sources retirer`); when
+                          neither it nor the file's `curators` is set: the admins;
 - `ALLIANCES_CONFIG`      a TOML config file (default: `$ALLIANCES_HOME/config.toml` if present);
 - `ALLIANCES_HOME`        the data folder (index, state database).
 
@@ -18,6 +21,7 @@ Config file (TOML), every key optional:
 ```toml
 admins = ["U012AB3CD", "U045EF6GH"]   # added to ALLIANCES_ADMINS
 editors = ["U012AB3CD", "S0614TZR7"]  # added to ALLIANCES_EDITORS (users, Slack user groups)
+curators = ["U012AB3CD"]              # added to ALLIANCES_CURATORS
 
 [slack]
 api_url = "https://slack-gov.com/api/"
@@ -94,7 +98,7 @@ class SlackSettings:
             )
 
 
-# --- Microsoft Teams (issue 7) -----------------------------------------------------------------
+# --- Microsoft Teams -----------------------------------------------------------------
 # The names the Microsoft 365 Agents SDK reads (`load_configuration_from_env`), so that one
 # environment serves the SDK's samples and tools as well as `alliances serve`.
 TEAMS_CLIENT_ID_ENV = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID"
@@ -196,12 +200,14 @@ class Settings:
 
     home: Path
     slack: SlackSettings | None = None
-    teams: TeamsSettings | None = None  # issue 7
+    teams: TeamsSettings | None = None
     admins: frozenset[str] = field(default_factory=frozenset)
     config_file: Path | None = None
-    # Who may create and update projects (issue 5): user ids, and Slack user groups.
+    # Who may create and update projects: user ids, and Slack user groups.
     editors: frozenset[str] = field(default_factory=frozenset)
     editor_groups: frozenset[str] = field(default_factory=frozenset)
+    # Who may correct and remove sources: user ids; the admins when none is configured.
+    curators: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def state_path(self) -> Path:
@@ -218,13 +224,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         _parse_user_ids(env.get("ALLIANCES_ADMINS", ""), "ALLIANCES_ADMINS")
         | _config_user_ids(config, "admins", config_file)
     )
+    curators = frozenset(
+        _parse_user_ids(env.get("ALLIANCES_CURATORS", ""), "ALLIANCES_CURATORS")
+        | _config_user_ids(config, "curators", config_file)
+    )
     return Settings(
         home=home,
         slack=_slack_settings(env, config, config_file),
-        teams=_teams_settings(env),  # issue 7
+        teams=_teams_settings(env),
         admins=admins,
         config_file=config_file,
-        **_editor_ids(env, config, config_file),  # issue 5
+        **_editor_ids(env, config, config_file),
+        curators=curators or admins,
     )
 
 
@@ -339,7 +350,7 @@ def _has_space(value: str) -> bool:
     return any(ch.isspace() for ch in value)
 
 
-# --- project editors (issue 5) ---------------------------------------------------------------
+# --- project editors ---------------------------------------------------------------
 
 _SLACK_USER_GROUP = re.compile(r"^S[A-Z0-9]{2,}$")
 

@@ -8,7 +8,10 @@ Tables:
 - `events`            requests already handled (Slack event ids, trigger ids…), for de-duplication
                       that survives a restart; pruned after `EVENT_RETENTION_S`.
 - `answers`           every answer given (question, answer, sources), so a feedback click or a
-                      "share" button can refer to it by id.
+                      "share" button can refer to it by id; `abstained` (1 when the assistant
+                      said the documents do not hold the answer), `direct` (1 for a question
+                      asked in a one-to-one chat with the bot) and the asker's display name
+                      (`user_name`, when the platform gives it) — read by the gaps report.
 - `feedback`          👍/👎 votes: question, answer, sources JSON, user, channel, platform, vote,
                       optional comment, time. One row per (answer, user); a new click replaces it.
 - `channel_settings`  channel → default region, who set it and when.
@@ -38,7 +41,7 @@ import sqlite_utils
 
 from knowledge.crash_points import MID_STATE_MIGRATION, crash_point
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 EVENT_RETENTION_S = 24 * 3600.0  # Slack retries within ~30 minutes; a day is generous.
 _PRUNE_EVERY_S = 600.0
 VOTES = ("up", "down")
@@ -147,9 +150,15 @@ class State:
         sources: list[dict[str, Any]],
         answer_json: dict[str, Any],
         thread: str | None = None,
+        abstained: bool | None = None,
+        direct: bool = False,
+        user_name: str | None = None,
     ) -> str:
-        """Store an answer given; returns its id (what feedback and share buttons carry)."""
+        """Store an answer given; returns its id (what feedback and share buttons carry).
+        `abstained` defaults to what `answer_json` says; `direct`: asked in a one-to-one chat."""
         answer_id = uuid.uuid4().hex
+        if abstained is None:
+            abstained = bool(answer_json.get("abstained", False))
         row = {
             "id": answer_id,
             "platform": platform,
@@ -161,6 +170,9 @@ class State:
             "sources": json.dumps(sources, ensure_ascii=False),
             "answer_json": json.dumps(answer_json, ensure_ascii=False),
             "created_at": _iso(self._clock()),
+            "abstained": int(abstained),
+            "direct": int(direct),
+            "user_name": user_name,
         }
         with self._lock, self.db.atomic():
             self.db["answers"].insert(row)
@@ -228,10 +240,41 @@ class State:
             )
             return cursor.rowcount == 1
 
+    def answers_between(self, start: float, end: float) -> list[dict[str, Any]]:
+        """The answers given in [start, end) (epoch seconds), oldest first, `sources` decoded,
+        each with `down_votes`: how many 👎 it has now (whenever they were given)."""
+        return self._rows_with_sources(
+            "SELECT a.id, a.platform, a.channel, a.thread, a.user, a.user_name, "
+            "a.question, a.sources, a.created_at, a.abstained, a.direct, "
+            "(SELECT count(*) FROM feedback f WHERE f.answer_id = a.id "
+            "AND f.vote = 'down') AS down_votes "
+            "FROM answers a WHERE a.created_at >= ? AND a.created_at < ? "
+            "ORDER BY a.created_at, a.rowid",
+            [_iso(start), _iso(end)],
+        )
+
+    def down_votes_between(self, start: float, end: float) -> list[dict[str, Any]]:
+        """The 👎 votes given or changed in [start, end) (epoch seconds), oldest first, each
+        with its comment and the answer's row (`question`, `sources` decoded, `created_at`,
+        `abstained`, `direct`, the asker as `asker` and `asker_name`)."""
+        return self._rows_with_sources(
+            "SELECT f.answer_id, f.user AS voter, f.comment, f.updated_at AS voted_at, "
+            "a.platform, a.channel, a.thread, a.user AS asker, a.user_name AS asker_name, "
+            "a.question, a.sources, a.created_at, a.abstained, a.direct "
+            "FROM feedback f JOIN answers a ON a.id = f.answer_id "
+            "WHERE f.vote = 'down' AND f.updated_at >= ? AND f.updated_at < ? "
+            "ORDER BY f.updated_at, f.rowid",
+            [_iso(start), _iso(end)],
+        )
+
     def feedback(self) -> list[dict[str, Any]]:
         """Every vote, oldest first, `sources` decoded (for the evaluation work)."""
+        return self._rows_with_sources("SELECT * FROM feedback ORDER BY created_at, rowid")
+
+    def _rows_with_sources(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """The rows of a query, their `sources` column decoded from JSON."""
         with self._lock:
-            rows = list(self.db.query("SELECT * FROM feedback ORDER BY created_at, rowid"))
+            rows = list(self.db.query(sql, params))
         for row in rows:
             row["sources"] = json.loads(row["sources"])
         return rows
@@ -409,5 +452,33 @@ def _schema_v1(db: sqlite_utils.Database) -> None:
     db["turns"].create_index(["platform", "channel", "thread", "id"], if_not_exists=True)
 
 
+def _schema_v2(db: sqlite_utils.Database) -> None:
+    """Answers record explicitly whether they abstained and whether they were asked in a
+    one-to-one chat (the gaps report needs both), and the asker's display name. Rows of
+    earlier versions are kept: `abstained` comes from their stored answer JSON, `direct`
+    from the conversation (a Slack `D…` channel, a Teams personal chat)."""
+    db.execute("ALTER TABLE answers ADD COLUMN abstained INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE answers ADD COLUMN direct INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE answers ADD COLUMN user_name TEXT")
+    db.execute(
+        "UPDATE answers SET abstained = 1 WHERE json_valid(answer_json) "
+        "AND json_extract(answer_json, '$.abstained') IN (1, 'true')"
+    )
+    personal = "0"
+    if db["teams_conversations"].exists():
+        personal = (
+            "channel IN (SELECT conversation_id FROM teams_conversations WHERE kind = 'personal')"
+        )
+    db.execute(
+        "UPDATE answers SET direct = 1 WHERE (platform = 'slack' AND channel LIKE 'D%') "
+        f"OR (platform = 'teams' AND (channel LIKE 'a:%' OR {personal}))"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS answers_created_at ON answers (created_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS feedback_vote_updated ON feedback (vote, updated_at)")
+
+
 # (schema version reached, migration). Append new steps; never edit a released one.
-_MIGRATIONS: tuple[tuple[int, Callable[[sqlite_utils.Database], None]], ...] = ((1, _schema_v1),)
+_MIGRATIONS: tuple[tuple[int, Callable[[sqlite_utils.Database], None]], ...] = (
+    (1, _schema_v1),
+    (2, _schema_v2),
+)

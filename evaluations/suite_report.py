@@ -21,6 +21,7 @@ from evaluations.metrics import abstention_scores, answer_correct
 from evaluations.suites import SUITES, added_documents
 
 CONFIDENT = 0.8
+ROLE_NAMES = {"fit": "ajustement", "validation": "validation", "held-out": "mesure"}
 BANDS = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01))
 
 
@@ -89,7 +90,7 @@ def run_suites(
             progress(f"suite {name}…")
         records = answer_records(assistant, name)
         report["suites"][name] = {
-            "tuning": SUITES[name].tuning, "metrics": suite_metrics(records),
+            "role": SUITES[name].role, "metrics": suite_metrics(records),
             "questions": records,
         }
     return report
@@ -105,7 +106,7 @@ SUITE_COLUMNS = (
 def format_suites(report: dict[str, Any]) -> str:
     """One row per suite (Markdown), then the calibration of each."""
     lines = [
-        "| suite | tuned on | " + " | ".join(name for name, _ in SUITE_COLUMNS) + " |",
+        "| suite | rôle | " + " | ".join(name for name, _ in SUITE_COLUMNS) + " |",
         "|---" * (len(SUITE_COLUMNS) + 2) + "|",
     ]
     for name, result in report["suites"].items():
@@ -114,7 +115,7 @@ def format_suites(report: dict[str, Any]) -> str:
             str(metrics[key]) if key == "questions" else f"{metrics[key]:.3f}"
             for _, key in SUITE_COLUMNS
         ]
-        lines.append(f"| {name} | {'oui' if result['tuning'] else 'non'} | "
+        lines.append(f"| {name} | {ROLE_NAMES.get(result.get('role', ''), '?')} | "
                      + " | ".join(values) + " |")
     lines += ["", "Calibration (réponses données, part juste par tranche de confiance) :",
               "| suite | " + " | ".join(band for band, _ in _band_names()) + " |",

@@ -1,15 +1,20 @@
-"""The question sets the assistant is measured on, and which of them may be tuned on.
+"""The question sets the assistant is measured on, and what each may be used for.
 
-| suite        | questions                          | documents added to the shipped base | tuning |
-|--------------|------------------------------------|-------------------------------------|--------|
-| `dev`        | `gold/questions.jsonl`             | none                                | yes    |
-| `unseen-dev` | `unseen_dev/questions.jsonl`       | `unseen_dev/documents/`             | yes    |
-| `blind`      | `blind/questions.jsonl`            | none                                | never  |
-| `unseen`     | `unseen/questions.jsonl`           | `unseen/documents/`                 | never  |
+| suite            | questions                        | documents added           | role       |
+|------------------|----------------------------------|---------------------------|------------|
+| `dev`            | `gold/questions.jsonl`           | none                      | fit        |
+| `unseen-dev`     | `unseen_dev/questions.jsonl`     | `unseen_dev/documents/`   | fit        |
+| `paraphrase-dev` | `paraphrase_dev/questions.jsonl` | none                      | validation |
+| `blind`          | `blind/questions.jsonl`          | none                      | held-out   |
+| `unseen`         | `unseen/questions.jsonl`         | `unseen/documents/`       | held-out   |
 
-The blind sets were written by people who read only the documents, never the answerer's
-code or the development questions, and were frozen before any tuning; the fitting script
-(`evaluations/fit_evidence.py`) refuses them. Every suite is answered from one index that
+Roles: the evidence scorer is fitted on the "fit" suites; a "validation" suite is read and
+used to choose between designs (features, training data) by how a model fitted without it
+does on it, and is never fitted on; "held-out" suites measure the chosen model once and
+are never used for any choice. The paraphrase and blind sets were written by helpers who
+read only the documents, never the answerer's code or any other question set; the blind
+ones were frozen before any tuning. The fitting script (`evaluations/fit_evidence.py`)
+refuses anything but "fit" suites. Every suite is answered from one index that
 holds the shipped base and every suite's documents, so adding documents is part of what
 is measured: the shipped-base questions must hold when the others are there.
 """
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from evaluations.gold_set import GoldQuestion, load_gold_set
 from knowledge.loaders import SUPPORTED_EXTENSIONS
@@ -30,7 +36,12 @@ class Suite:
     name: str
     questions_path: Path
     documents_dir: Path | None
-    tuning: bool
+    role: Literal["fit", "validation", "held-out"]
+
+    @property
+    def tuning(self) -> bool:
+        """Whether choices may be made by looking at it (fit and validation suites)."""
+        return self.role != "held-out"
 
     def document_files(self) -> list[Path]:
         if self.documents_dir is None or not self.documents_dir.is_dir():
@@ -50,19 +61,23 @@ class Suite:
 
 
 SUITES: dict[str, Suite] = {
-    "dev": Suite("dev", ROOT / "gold" / "questions.jsonl", None, tuning=True),
+    "dev": Suite("dev", ROOT / "gold" / "questions.jsonl", None, role="fit"),
     "unseen-dev": Suite(
         "unseen-dev", ROOT / "unseen_dev" / "questions.jsonl", ROOT / "unseen_dev" / "documents",
-        tuning=True,
+        role="fit",
     ),
-    "blind": Suite("blind", ROOT / "blind" / "questions.jsonl", None, tuning=False),
+    "paraphrase-dev": Suite(
+        "paraphrase-dev", ROOT / "paraphrase_dev" / "questions.jsonl", None, role="validation",
+    ),
+    "blind": Suite("blind", ROOT / "blind" / "questions.jsonl", None, role="held-out"),
     "unseen": Suite(
         "unseen", ROOT / "unseen" / "questions.jsonl", ROOT / "unseen" / "documents",
-        tuning=False,
+        role="held-out",
     ),
 }
-TUNING_SUITES = tuple(name for name, suite in SUITES.items() if suite.tuning)
-HELD_OUT_SUITES = tuple(name for name, suite in SUITES.items() if not suite.tuning)
+FIT_SUITES = tuple(name for name, suite in SUITES.items() if suite.role == "fit")
+VALIDATION_SUITES = tuple(name for name, suite in SUITES.items() if suite.role == "validation")
+HELD_OUT_SUITES = tuple(name for name, suite in SUITES.items() if suite.role == "held-out")
 
 
 def suite(name: str) -> Suite:

@@ -13,7 +13,9 @@ Tables (created here, `IF NOT EXISTS`):
 
 Every write is one transaction holding the row and its audit entry (`with db.atomic()`).
 A correction outlives re-ingestion: `record` keeps the corrected fields, and
-`apply_corrections(info)` gives the metadata with them for indexing.
+`apply_corrections(info)` gives the metadata with them for indexing. Ingestion also reads
+`corrections()` (hashed with each file, so a correction re-indexes the document) and
+`withdrawn()` (the documents a person removed, never indexed again).
 """
 
 from __future__ import annotations
@@ -295,6 +297,20 @@ class SourceRegistry:
                 )
             )
         return [_audit_entry(row) for row in rows]
+
+    def corrections(self) -> dict[str, dict[str, Any]]:
+        """doc_id → the fields a person corrected (JSON values), for the documents that
+        have any: ingestion hashes them with the file, so a correction re-indexes it."""
+        with self._lock:
+            rows = list(self.db.query("SELECT doc_id, corrected FROM sources"))
+        found = {row["doc_id"]: json.loads(row["corrected"] or "{}") for row in rows}
+        return {doc_id: fields for doc_id, fields in found.items() if fields}
+
+    def withdrawn(self) -> set[str]:
+        """The doc_ids of the sources a person removed: ingestion leaves them out."""
+        with self._lock:
+            rows = self.db.query("SELECT doc_id FROM sources WHERE removed_at IS NOT NULL")
+            return {row["doc_id"] for row in rows}
 
     def apply_corrections(self, info: DocumentInfo) -> DocumentInfo:
         """`info` with the fields a person corrected for this document (for indexing)."""

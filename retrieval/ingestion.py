@@ -12,7 +12,10 @@ vectors disagree is redone (embedded again); one whose catalog alone is behind g
 catalog rebuilt, with no model loaded. So a run killed at any point is repaired by the next
 `ingest` or `serve` start. Files that disappeared leave the index (catalog first, registry
 row last, so an interrupted removal is retried); a file that fails to load keeps its
-previous version indexed while the run goes on.
+previous version indexed while the run goes on. The source registry (knowledge.sources)
+has the last word on metadata and presence: the fields a person corrected go on every
+passage and into the content hash (a correction re-indexes the document), and a document a
+person removed is never indexed again.
 
 Order within a batch: passages (one transaction) → vectors → catalog (one transaction) →
 completion marks (one transaction). `ALLIANCES_TEST_KILL_AT` (knowledge.crash_points) kills
@@ -22,6 +25,7 @@ the process between these steps in the crash tests.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -100,6 +104,7 @@ class IngestReport:
     repaired: list[str] = field(default_factory=list)  # unchanged on disk, incomplete here
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)  # removed by a person: left out
     failed: list[tuple[str, str]] = field(default_factory=list)
     orphan_vectors_removed: int = 0
     chunks_indexed: int = 0
@@ -119,6 +124,8 @@ class IngestReport:
         ]
         if self.repaired:
             parts.append(f"{len(self.repaired)} réparé(s) après une indexation interrompue")
+        if self.withdrawn:
+            parts.append(f"{len(self.withdrawn)} écarté(s) (retiré(s) de la base, `sources`)")
         if self.failed:
             parts.append(f"{len(self.failed)} en échec")
         return (
@@ -163,11 +170,17 @@ def discover(paths: Iterable[Path]) -> tuple[list[DocumentInfo], list[tuple[str,
     return found, refused
 
 
-def content_hash(info: DocumentInfo, index: KnowledgeIndex) -> str:
-    """Hash of the file's bytes, its metadata, the pipeline and where its vectors go."""
+def content_hash(
+    info: DocumentInfo, index: KnowledgeIndex, corrections: Mapping[str, object] | None = None
+) -> str:
+    """Hash of the file's bytes, its metadata, the pipeline and where its vectors go, and
+    of the fields a person corrected in the source registry (so that a correction makes
+    the document's passages be written again, and an interrupted one is redone)."""
     digest = hashlib.sha256(info.path.read_bytes())
     digest.update(repr(sorted(info.__dict__.items(), key=lambda kv: kv[0])).encode())
     digest.update(f"|{PIPELINE_VERSION}|{index.encoder_name}|{index.vector_location}".encode())
+    if corrections:
+        digest.update(b"|corrected|" + json.dumps(corrections, sort_keys=True).encode())
     return digest.hexdigest()
 
 
@@ -178,19 +191,26 @@ def ingest(
     root: str = SHIPPED_ROOT,
     progress: ProgressCallback | None = None,
     catalog: CatalogSink | None = None,
+    remove_absent: bool = True,
 ) -> IngestReport:
     """Bring the index (and `catalog`) in line with `documents` (default: the shipped
     knowledge base), repairing whatever an interrupted run left half-done.
 
-    Documents previously ingested under the same `root` and absent now are removed.
+    Documents previously ingested under the same `root` and absent now are removed (unless
+    `remove_absent` is False: `documents` is then a few documents to refresh, the others
+    are left alone). Documents a person removed from the source registry are left out,
+    and taken out of the index if they are still in it.
     """
     started = time.perf_counter()
     documents = list(documents) if documents is not None else shipped_documents()
     report = IngestReport()
-    digests = _hash_all(index, documents, progress, report)
+    sources = SourceRegistry.open(index.home)
+    withdrawn = sources.withdrawn()
+    report.withdrawn = [info.doc_id for info in documents if info.doc_id in withdrawn]
+    documents = [info for info in documents if info.doc_id not in withdrawn]
+    digests = _hash_all(index, documents, progress, report, sources.corrections())
     states = check_documents(index, digests, catalog)
     pending: list[_Pending] = []
-    sources = SourceRegistry.open(index.home)
     catalog_only: list[LoadedDocument] = []
     for info in documents:
         digest = digests.get(info.doc_id)
@@ -221,7 +241,12 @@ def ingest(
     _embed_and_store(index, pending, root, report, catalog)
     if catalog is not None and catalog_only:
         catalog.update(catalog_only, [])
-    _remove_absent(index, documents, root, report, catalog)
+    for record in index.store.documents():
+        if record.doc_id in withdrawn:
+            remove_document(index, record.doc_id, catalog)
+            report.removed.append(record.doc_id)
+    if remove_absent:
+        _remove_absent(index, documents, root, report, catalog)
     if digests or report.removed:
         report.orphan_vectors_removed = remove_orphan_vectors(index)
     sources.close()
@@ -232,13 +257,16 @@ def ingest(
 def _hash_all(
     index: KnowledgeIndex, documents: Sequence[DocumentInfo],
     progress: ProgressCallback | None, report: IngestReport,
+    corrections: Mapping[str, Mapping[str, object]] | None = None,
 ) -> dict[str, str]:
     digests: dict[str, str] = {}
     for position, info in enumerate(documents, start=1):
         if progress:
             progress(position, len(documents), info.doc_id)
         try:
-            digests[info.doc_id] = content_hash(info, index)
+            digests[info.doc_id] = content_hash(
+                info, index, (corrections or {}).get(info.doc_id)
+            )
         except OSError as error:
             report.failed.append((info.doc_id, f"Lecture impossible : {error.strerror}"))
     return digests
@@ -324,11 +352,18 @@ def _remove_absent(
     for record in index.store.documents(root):
         if record.doc_id in present or record.doc_id in failed_ids:
             continue
-        if catalog is not None:
-            catalog.update([], [record.doc_id])
-        crash_point(MID_REMOVAL)
-        index.remove_document(record.doc_id)
+        remove_document(index, record.doc_id, catalog)
         report.removed.append(record.doc_id)
+
+
+def remove_document(index: KnowledgeIndex, doc_id: str, catalog: CatalogSink | None) -> None:
+    """Take one document out of the index: catalog rows, vectors, then its passages and
+    registry row (last, so that an interrupted removal is found again). The lexical index
+    follows the chunk store's change log."""
+    if catalog is not None:
+        catalog.update([], [doc_id])
+    crash_point(MID_REMOVAL)
+    index.remove_document(doc_id)
 
 
 def verify(
@@ -342,7 +377,10 @@ def verify(
     vectors and catalog all agree with them)."""
     documents = list(documents) if documents is not None else shipped_documents()
     report = IngestReport()
-    digests = _hash_all(index, documents, None, report)
+    with SourceRegistry.open(index.home) as sources:
+        withdrawn, corrections = sources.withdrawn(), sources.corrections()
+    documents = [info for info in documents if info.doc_id not in withdrawn]
+    digests = _hash_all(index, documents, None, report, corrections)
     problems = [f"{doc_id} : {message}" for doc_id, message in report.failed]
     for doc_id, state in check_documents(index, digests, catalog).items():
         if not state.complete:

@@ -2,7 +2,8 @@
 
 - `slack_standin`: the Slack Web API stand-in on 127.0.0.1, for the session;
 - `start_server`: starts `alliances serve`'s web application in this process (127.0.0.1,
-  ephemeral port) with an injected assistant, stopped after the test;
+  ephemeral port) with an injected assistant (and, when given, a chat state and a `prepare`
+  step run on the application before it starts), stopped after the test;
 - `real_serve`: a real `python -m bot.cli serve` process with the real Assistant over a copy of
   the ingested data folder (`shipped_home` from tests/conftest.py), pointed at its own stand-in.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from standins.servers import (
     ADMIN,
     FakeAssistant,
@@ -28,6 +30,7 @@ from standins.slack_api import SlackSender, SlackStandIn
 
 from bot.server import create_app
 from bot.settings import load_settings
+from bot.state import State
 
 # --- fixtures -----------------------------------------------------------------------------
 
@@ -54,6 +57,8 @@ def start_server(
         wait_ready: bool = True,
         socket_mode: bool = False,
         extra_environment: dict[str, str] | None = None,
+        state: State | None = None,
+        prepare: Callable[[web.Application], None] | None = None,
     ) -> RunningSlackApp:
         home = home or tmp_path / f"home{len(started)}"
         environ = server_environment(
@@ -62,8 +67,13 @@ def start_server(
         environ |= extra_environment or {}
         fake = assistant if assistant is not None else FakeAssistant()
         web_app = create_app(
-            load_settings(environ), assistant_factory=lambda: fake, socket_mode=socket_mode
+            load_settings(environ),
+            assistant_factory=lambda: fake,
+            socket_mode=socket_mode,
+            state=state,
         )
+        if prepare is not None:
+            prepare(web_app)  # before the server starts: clocks, paused schedulers…
         server = InProcessServer(web_app).start()
         started.append(server)
         if wait_ready:

@@ -255,7 +255,7 @@ def test_feedback_on_an_unknown_answer_says_so(start_teams) -> None:
 
 
 def test_registered_card_actions_become_text_commands(start_teams, monkeypatch) -> None:
-    """The hook for the project form (issue 5): a card action registered by name is turned
+    """The hook for the project form: a card action registered by name is turned
     into a text command and handled by the chat core like typed text."""
     monkeypatch.setitem(
         kit.CARD_ACTIONS, "test_form", lambda data: f"config région {data['region']}"
@@ -394,7 +394,7 @@ def test_slack_and_teams_share_one_server_and_one_core(start_teams, tmp_path) ->
 
 
 def test_project_update_from_teams_is_seen_from_slack(start_teams, tmp_path) -> None:
-    """The project commands (issue 5) are ChatCore commands: typed in Teams they write the
+    """The project commands are ChatCore commands: typed in Teams they write the
     same store Slack reads. Runs once `bot.projects` is part of the server."""
     pytest.importorskip("bot.projects")
     from standins.servers import USER, server_environment, wait_answers

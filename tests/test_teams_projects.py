@@ -1,4 +1,4 @@
-"""Projects in Teams (issues 5 and 7): the project replies as Adaptive Cards, the creation form
+"""Projects in Teams: the project replies as Adaptive Cards, the creation form
 as a card whose errors come back next to the fields, the pick-list's buttons, and writes that
 happen once however often Teams delivers them.
 

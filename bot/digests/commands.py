@@ -13,6 +13,10 @@ Anyone in a conversation may subscribe it, change or stop its digest, and previe
 change records who made it); posting at once is reserved to administrators. Without
 `région:`, a subscription takes the channel's default region (`config région …`), else all.
 Replies are French, English when the subcommand or the schedule was English.
+
+The module's functions `typed_schedule`, `subscribe_conversation`, `schedule_lines` and
+`slack_membership_note` serve any command that subscribes a conversation to scheduled posts
+(the gaps report's `lacunes` too).
 """
 
 from __future__ import annotations
@@ -29,17 +33,19 @@ from bot.chat import (
     ChatRequest,
     Command,
     NoticeReply,
+    command_prefix,
 )
 from bot.digests.delivery import DeliveryResult
 from bot.digests.schedule import (
     EXAMPLES_EN,
     EXAMPLES_FR,
+    Schedule,
     ScheduleError,
     format_fire_time,
     is_english_schedule,
     parse_schedule,
 )
-from bot.digests.service import DigestService
+from bot.digests.service import DigestService, SubscriptionService
 from bot.digests.store import Subscription
 from bot.state import State
 from knowledge.folding import fold_key
@@ -143,9 +149,9 @@ class DigestCommands:
                 _say(
                     language,
                     f"Voici les sept derniers jours. Pour recevoir ce résumé ici : "
-                    f"`{self._prefix(request)}digest abonner lundi 9h`.",
+                    f"`{command_prefix(request)}digest abonner lundi 9h`.",
                     f"Here are the last seven days. To receive this digest here: "
-                    f"`{self._prefix(request)}digest subscribe every monday 9am`.",
+                    f"`{command_prefix(request)}digest subscribe every monday 9am`.",
                 ),
             )
         reply = self.service.preview(
@@ -161,22 +167,9 @@ class DigestCommands:
         schedule_text, options = _split_options(arguments)
         if is_english_schedule(schedule_text):
             language = "en"
-        if not schedule_text:
-            return self._error(
-                request,
-                language,
-                _say(
-                    language,
-                    f"Précisez l'horaire : `{self._prefix(request)}digest abonner lundi 9h`. "
-                    f"Exemples : {EXAMPLES_FR}.",
-                    f"Give the schedule: `{self._prefix(request)}digest subscribe every monday "
-                    f"9am`. Examples: {EXAMPLES_EN}.",
-                ),
-            )
-        try:
-            schedule = parse_schedule(schedule_text)
-        except ScheduleError as error:
-            return self._error(request, language, error.text(language))
+        schedule = typed_schedule(request, schedule_text, language, ("digest", "digest"))
+        if isinstance(schedule, NoticeReply):
+            return schedule
         unknown = [key for key in options if key not in ("region", "empty")]
         if unknown:  # cannot happen with _OPTION, kept for safety
             return self._error(request, language, f"Option inconnue : {unknown[0]}")
@@ -226,17 +219,14 @@ class DigestCommands:
                         "week”).",
                     ),
                 )
-        conversation = request.conversation
-        subscription, previous = self.service.subscribe(
-            platform=conversation.platform,
-            channel=conversation.channel_id,
-            schedule=schedule,
-            schedule_text=schedule_text,
+        subscription, previous = subscribe_conversation(
+            self.service,
+            request,
+            schedule,
+            schedule_text,
+            language,
             region=region,
             empty_policy=policy,
-            language=language,
-            user=request.user_id,
-            team_id=conversation.team_id,
         )
         return NoticeReply(
             self._confirmation(request, subscription, previous, region_source),
@@ -260,10 +250,10 @@ class DigestCommands:
             _say(
                 language,
                 f"C'est noté : ce canal ne recevra plus le résumé des projets ({schedule}). "
-                f"Pour le rétablir : `{self._prefix(request)}digest abonner "
+                f"Pour le rétablir : `{command_prefix(request)}digest abonner "
                 f"{previous.schedule_text}`.",
                 f"Done: this channel will no longer receive the project digest ({schedule}). "
-                f"To restore it: `{self._prefix(request)}digest subscribe "
+                f"To restore it: `{command_prefix(request)}digest subscribe "
                 f"{previous.schedule_text}`.",
             ),
             private=request.private,
@@ -310,7 +300,7 @@ class DigestCommands:
         language = subscription.language
         schedule = parse_schedule(subscription.schedule)
         words = schedule.describe(language)
-        prefix = self._prefix(request)
+        prefix = command_prefix(request)
         if subscription.region:
             where = _say(
                 language,
@@ -330,19 +320,7 @@ class DigestCommands:
                 f"{where}.",
             )
         ]
-        if previous is not None and previous.schedule != subscription.schedule:
-            before = parse_schedule(previous.schedule).describe(language)
-            lines.append(
-                _say(language, f"(Remplace l'horaire précédent : {before}.)",
-                     f"(Replaces the previous schedule: {before}.)")
-            )  # fmt: skip
-        following = self.service.next_fire(subscription)
-        if following is not None:
-            lines.append(
-                _say(language, "Prochain envoi : ", "Next digest: ")
-                + format_fire_time(following, language)
-                + "."
-            )
+        lines += schedule_lines(self.service, subscription, previous, post_en="digest")
         if subscription.empty_policy == "skip":
             lines.append(
                 _say(
@@ -370,13 +348,7 @@ class DigestCommands:
             )
         )
         if request.conversation.platform == PLATFORM_SLACK and not request.conversation.is_direct:
-            lines.append(
-                _say(
-                    language,
-                    "Le bot doit être membre du canal pour y publier (`/invite @Alliances`).",
-                    "The bot must be a member of the channel to post there (`/invite @Alliances`).",
-                )
-            )
+            lines.append(slack_membership_note(language))
         return "\n".join(lines)
 
     def _outcome_text(self, request: ChatRequest, result: DeliveryResult, language: str) -> str:
@@ -414,7 +386,7 @@ class DigestCommands:
         )
 
     def help_text(self, request: ChatRequest, language: str = "fr") -> str:
-        prefix = self._prefix(request)
+        prefix = command_prefix(request)
         if language == "en":
             return "\n".join(
                 [
@@ -447,7 +419,7 @@ class DigestCommands:
         )
 
     def _usage(self, request: ChatRequest, language: str) -> str:
-        prefix = self._prefix(request)
+        prefix = command_prefix(request)
         return _say(
             language,
             f"Commandes : `{prefix}digest`, `{prefix}digest abonner <horaire>`, "
@@ -483,10 +455,6 @@ class DigestCommands:
     def _error(request: ChatRequest, language: str, text: str) -> NoticeReply:
         return NoticeReply(text, kind="error", private=True)
 
-    @staticmethod
-    def _prefix(request: ChatRequest) -> str:
-        return "/alliances " if request.conversation.platform == PLATFORM_SLACK else ""
-
     def _channel_region(self, request: ChatRequest) -> str | None:
         if self.state is None:
             return None
@@ -498,6 +466,94 @@ class DigestCommands:
         except Exception:
             log.warning("could not read the channel settings", exc_info=True)
             return None
+
+
+def typed_schedule(
+    request: ChatRequest, schedule_text: str, language: str, words: tuple[str, str]
+) -> Schedule | NoticeReply:
+    """The schedule typed in a subscription command, or the error to reply: none typed
+    (then an example of the command is shown: `words`, its French and English words), or
+    one that cannot be read."""
+    if not schedule_text:
+        prefix = command_prefix(request)
+        return NoticeReply(
+            _say(
+                language,
+                f"Précisez l'horaire : `{prefix}{words[0]} abonner lundi 9h`. "
+                f"Exemples : {EXAMPLES_FR}.",
+                f"Give the schedule: `{prefix}{words[1]} subscribe every monday 9am`. "
+                f"Examples: {EXAMPLES_EN}.",
+            ),
+            kind="error",
+            private=True,
+        )
+    try:
+        return parse_schedule(schedule_text)
+    except ScheduleError as error:
+        return NoticeReply(error.text(language), kind="error", private=True)
+
+
+def subscribe_conversation(
+    service: SubscriptionService,
+    request: ChatRequest,
+    schedule: Schedule,
+    schedule_text: str,
+    language: str,
+    *,
+    region: str | None = None,
+    empty_policy: str | None = None,
+) -> tuple[Subscription, Subscription | None]:
+    """Subscribe the request's conversation in the name of who sent it (see
+    SubscriptionService.subscribe)."""
+    conversation = request.conversation
+    return service.subscribe(
+        platform=conversation.platform,
+        channel=conversation.channel_id,
+        schedule=schedule,
+        schedule_text=schedule_text,
+        region=region,
+        empty_policy=empty_policy,
+        language=language,
+        user=request.user_id,
+        team_id=conversation.team_id,
+    )
+
+
+def schedule_lines(
+    service: SubscriptionService,
+    subscription: Subscription,
+    previous: Subscription | None,
+    *,
+    post_en: str,
+) -> list[str]:
+    """What the confirmation of a subscription says of its schedule, in its language: the
+    schedule it replaces, if any, and when the next post goes out (`post_en`: a post's
+    English name, "digest" or "report")."""
+    language = subscription.language
+    following = service.next_fire(subscription)
+    lines: list[str] = []
+    if previous is not None and previous.schedule != subscription.schedule:
+        before = parse_schedule(previous.schedule).describe(language)
+        lines.append(
+            _say(language, f"(Remplace l'horaire précédent : {before}.)",
+                 f"(Replaces the previous schedule: {before}.)")
+        )  # fmt: skip
+    if following is not None:
+        lines.append(
+            _say(language, "Prochain envoi : ", f"Next {post_en}: ")
+            + format_fire_time(following, language)
+            + "."
+        )
+    return lines
+
+
+def slack_membership_note(language: str) -> str:
+    """What a subscription in a Slack channel (not a direct message) needs."""
+    return _say(
+        language,
+        "Le bot doit être membre du canal pour y publier (`/invite @Alliances`).",
+        "The bot must be a member of the channel to post there (`/invite @Alliances`).",
+    )
 
 
 def _split_options(arguments: str) -> tuple[str, dict[str, str]]:

@@ -150,11 +150,20 @@ class DigestDeliverer:
         self.max_attempts = max_attempts
 
     def build(self, target: Target, start: datetime, end: datetime, **reply: Any) -> DigestReply:
-        """The digest of [start, end) for a target (blocking: SQLite)."""
+        """The digest of [start, end) for a target (blocking: SQLite). A deliverer of other
+        content (the gaps report) overrides `build`, `is_empty` and `item_count`."""
         digest = build_digest(
             self.projects, start, end, region=target.region, language=target.language
         )
         return DigestReply(digest, **reply)
+
+    def is_empty(self, reply: Any) -> bool:
+        """Whether a built reply has nothing to say (the empty-period policy applies)."""
+        return reply.digest.empty
+
+    def item_count(self, reply: Any) -> int:
+        """What a delivery records as its number of items."""
+        return len(reply.digest.items)
 
     async def deliver(
         self,
@@ -192,7 +201,7 @@ class DigestDeliverer:
             )
             return DeliveryResult("failed", failed, error="platform not configured")
         reply = await asyncio.to_thread(self.build, target, start, end)
-        if reply.digest.empty and target.empty_policy == "skip" and not force:
+        if self.is_empty(reply) and target.empty_policy == "skip" and not force:
             skipped = await asyncio.to_thread(self.store.mark_skipped, delivery, "empty period")
             return DeliveryResult("skipped", skipped, reply=reply)
         if delivery.state == "posting":
@@ -235,7 +244,7 @@ class DigestDeliverer:
             "digest %s for %s had been posted (%s)", delivery.period_key, delivery.channel, found
         )
         posted = await asyncio.to_thread(
-            self.store.mark_posted, delivery, found, items=len(reply.digest.items)
+            self.store.mark_posted, delivery, found, items=self.item_count(reply)
         )
         return DeliveryResult("resumed", posted, found, reply=reply)
 
@@ -257,7 +266,7 @@ class DigestDeliverer:
             log.warning("posting the digest to %s failed: %r", target.channel, error)
             return await self._retry(posting, repr(error), sent=True)
         posted = await asyncio.to_thread(
-            self.store.mark_posted, posting, message_id, items=len(reply.digest.items)
+            self.store.mark_posted, posting, message_id, items=self.item_count(reply)
         )
         if posted is None:
             log.error(
@@ -287,28 +296,32 @@ class SlackPoster:
 
     platform = "slack"
     can_search = True
+    event_type = EVENT_TYPE  # the metadata event type its messages carry and `find` reads
 
     def __init__(self, client: Any):
         self.client = client  # slack_sdk AsyncWebClient
 
-    async def post(self, channel: str, reply: DigestReply, marker: str) -> str:
-        from slack_sdk.errors import SlackApiError
-
+    def message(self, reply: Any) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
+        """The message of a reply: its text, its blocks, and the metadata payload besides
+        the marker (a poster of other content overrides this and `event_type`)."""
         from bot.slack.digest_blocks import digest_blocks, notification_text
 
         digest = reply.digest
+        period = {"period_start": iso_utc(digest.start), "period_end": iso_utc(digest.end)}
+        return notification_text(reply), digest_blocks(reply), period
+
+    async def post(self, channel: str, reply: DigestReply, marker: str) -> str:
+        from slack_sdk.errors import SlackApiError
+
+        text, blocks, payload = self.message(reply)
         try:
             response = await self.client.chat_postMessage(
                 channel=channel,
-                text=notification_text(reply),
-                blocks=digest_blocks(reply),
+                text=text,
+                blocks=blocks,
                 metadata={
-                    "event_type": EVENT_TYPE,
-                    "event_payload": {
-                        "marker": marker,
-                        "period_start": iso_utc(digest.start),
-                        "period_end": iso_utc(digest.end),
-                    },
+                    "event_type": self.event_type,
+                    "event_payload": {"marker": marker, **payload},
                 },
                 unfurl_links=False,
                 unfurl_media=False,
@@ -334,7 +347,10 @@ class SlackPoster:
                 for message in response.get("messages") or []:
                     metadata = message.get("metadata") or {}
                     payload = metadata.get("event_payload") or {}
-                    if metadata.get("event_type") == EVENT_TYPE and payload.get("marker") == marker:
+                    if (
+                        metadata.get("event_type") == self.event_type
+                        and payload.get("marker") == marker
+                    ):
                         return str(message["ts"])
                 cursor = (response.get("response_metadata") or {}).get("next_cursor")
                 if not cursor:

@@ -32,7 +32,7 @@ from bot.chat import (
 from bot.digests.commands import DigestCommands, is_digest_text
 from bot.digests.content import DigestReply
 from bot.digests.delivery import SlackPoster, TeamsPoster
-from bot.digests.service import DigestService, load_digest_settings
+from bot.digests.service import DigestService, SubscriptionService, load_digest_settings
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,15 @@ def install_digests(chat: ChatService, settings: Any, web_app: web.Application) 
         import bot.teams.digest_cards  # noqa: F401  (registers the Adaptive Card renderer)
 
         service.posters["teams"] = TeamsPoster(web_app)
+    run_with_server(service, chat, web_app)
+    return service
+
+
+def run_with_server(
+    service: SubscriptionService, chat: ChatService, web_app: web.Application
+) -> None:
+    """Start a service's scheduler with the server; at cleanup, stop it, let the commands
+    still running finish, then close its stores (the gaps report's wiring uses it too)."""
 
     async def start(_app: web.Application) -> None:
         await service.start()
@@ -74,7 +83,6 @@ def install_digests(chat: ChatService, settings: Any, web_app: web.Application) 
 
     web_app.on_startup.append(start)
     web_app.on_cleanup.append(stop)
-    return service
 
 
 # --- Slack: /alliances digest … --------------------------------------------------------------

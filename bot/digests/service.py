@@ -1,5 +1,6 @@
 """The digest service: the stores, the deliverer and the scheduler of one process, with the
-operations the chat commands and the CLI share.
+operations the chat commands and the CLI share. `SubscriptionService`, its base, is what any
+kind of scheduled post shares (the gaps report's service is another).
 
     service = DigestService(home, posters={"slack": SlackPoster(client)})
     await service.start()                       # `alliances serve` (bot/digests/install.py)
@@ -68,26 +69,21 @@ def load_digest_settings(config_file: Path | None) -> DigestSettings:
     return DigestSettings(empty_policy=policy)
 
 
-class DigestService:
-    """Digests for one process (the server, or one CLI run)."""
+class SubscriptionService:
+    """Scheduled posts for one process: their store of subscriptions and deliveries, the
+    deliverer and the scheduler, with the operations the chat commands share. The digests
+    are one kind of post (`DigestService`), the gaps report another (bot/gaps/delivery.py).
 
-    def __init__(
-        self,
-        home: Path | str,
-        *,
-        posters: dict[str, Poster] | None = None,
-        clock: Callable[[], float] = time.time,
-        settings: DigestSettings | None = None,
-    ):
-        self.home = Path(home)
-        self.clock = clock
-        self.settings = settings or DigestSettings()
-        self.store = DigestStore.open(self.home, clock=self._epoch)
-        self.projects = ProjectStore(database_path(self.home))
-        self.deliverer = DigestDeliverer(
-            self.store, self.projects, dict(posters or {}), clock=self._epoch
-        )
-        self.scheduler = DigestScheduler(self.store, self.deliverer, clock=self._epoch)
+    A subclass sets `clock` before it opens its store with `clock=self._epoch` (the store
+    reads the clock as it opens), so that a test can replace `clock` afterwards everywhere.
+    """
+
+    clock: Callable[[], float]
+
+    def __init__(self, store: DigestStore, deliverer: DigestDeliverer):
+        self.store = store
+        self.deliverer = deliverer
+        self.scheduler = DigestScheduler(store, deliverer, clock=self._epoch)
         self.paused = False  # tests: build the jobs but let them drive run_pending
         self.loop: asyncio.AbstractEventLoop | None = None
 
@@ -112,7 +108,6 @@ class DigestService:
 
     def close(self) -> None:
         self.store.close()
-        self.projects.close()
 
     # subscriptions (blocking; any thread) -----------------------------------------------------
 
@@ -123,26 +118,31 @@ class DigestService:
         channel: str,
         schedule: Schedule,
         schedule_text: str,
-        region: str | None,
-        empty_policy: str | None,
         language: str,
         user: str,
         team_id: str | None = None,
+        region: str | None = None,
+        empty_policy: str | None = None,
     ) -> tuple[Subscription, Subscription | None]:
+        """Subscribe a conversation, or change its subscription; returns it and the one it
+        replaces. Without `empty_policy`: `default_empty_policy`."""
         subscription, previous = self.store.subscribe(
             platform=platform,
             channel=channel,
             schedule=schedule.to_cron(),
             schedule_text=schedule_text,
             region=region,
-            empty_policy=empty_policy
-            or (previous_policy(self.store, platform, channel) or self.settings.empty_policy),
+            empty_policy=empty_policy or self.default_empty_policy(platform, channel),
             language=language,
             user=user,
             team_id=team_id,
         )
         self.scheduler.notify_changed()
         return subscription, previous
+
+    def default_empty_policy(self, platform: str, channel: str) -> str:
+        """The empty-period policy of a subscription that names none."""
+        return "message"
 
     def unsubscribe(self, platform: str, channel: str) -> Subscription | None:
         previous = self.store.unsubscribe(platform, channel)
@@ -154,6 +154,35 @@ class DigestService:
 
     def next_fire(self, subscription: Subscription) -> datetime | None:
         return self.scheduler.next_fire(subscription, self.now())
+
+
+class DigestService(SubscriptionService):
+    """Digests for one process (the server, or one CLI run)."""
+
+    def __init__(
+        self,
+        home: Path | str,
+        *,
+        posters: dict[str, Poster] | None = None,
+        clock: Callable[[], float] = time.time,
+        settings: DigestSettings | None = None,
+    ):
+        self.home = Path(home)
+        self.clock = clock
+        self.settings = settings or DigestSettings()
+        store = DigestStore.open(self.home, clock=self._epoch)
+        self.projects = ProjectStore(database_path(self.home))
+        super().__init__(
+            store, DigestDeliverer(store, self.projects, dict(posters or {}), clock=self._epoch)
+        )
+
+    def close(self) -> None:
+        super().close()
+        self.projects.close()
+
+    def default_empty_policy(self, platform: str, channel: str) -> str:
+        """A re-subscription keeps its policy; a new one takes the `[digests]` setting."""
+        return previous_policy(self.store, platform, channel) or self.settings.empty_policy
 
     # previews ----------------------------------------------------------------------------------
 

@@ -113,11 +113,17 @@ def context(mrkdwn: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn[:SECTION_LIMIT]}]}
 
 
+def link(url: str | None, text: str) -> str:
+    """`<url|text>` in mrkdwn when `url` is a web address, else `text` alone (`text` is
+    mrkdwn already: escape it first)."""
+    if url and url.startswith(("http://", "https://")):
+        return f"<{url.replace('|', '%7C').replace('>', '%3E')}|{text}>"
+    return text
+
+
 def citation_line(number: int, citation: Citation) -> str:
     """`[1] <url|Title> — Section (author, date)` in mrkdwn."""
-    title = escape(citation.title or citation.source or "Document")
-    if citation.url and citation.url.startswith(("http://", "https://")):
-        title = f"<{citation.url.replace('|', '%7C').replace('>', '%3E')}|{title}>"
+    title = link(citation.url, escape(citation.title or citation.source or "Document"))
     line = f"[{number}] {title}"
     if citation.section and fold_key(citation.section) not in fold_key(citation.title or ""):
         line += f" — {escape(citation.section)}"  # not when the section is the title again

@@ -20,7 +20,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat import INTERNAL_ERROR_TEXT, SEARCHING_TEXT, AnswerReply, ChatReply, NoticeReply
 from bot.slack import blocks as kit
+from bot.slack.gap_blocks import gap_reply_blocks
 from bot.slack.project_blocks import project_reply_blocks
+from bot.slack.source_blocks import source_reply_blocks
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +133,7 @@ class SlackReplier:
                 return await self._stream(target, reply)
             return await self._post(target, kit.answer_blocks(reply), reply.answer.text)
         notice = reply if isinstance(reply, NoticeReply) else _as_notice(reply)
-        notice_blocks = project_reply_blocks(reply) or kit.notice_blocks(notice)
+        notice_blocks = _notice_blocks(reply, notice)
         if placeholder_ts:
             return await self._update_then_post(target, placeholder_ts, notice_blocks, notice.text)
         if notice.private and not target.is_direct:
@@ -234,6 +236,16 @@ class SlackReplier:
 Respond = Callable[..., Awaitable[Any]]
 
 
+def _notice_blocks(reply: ChatReply, notice: NoticeReply) -> list[dict[str, Any]]:
+    """The blocks of a reply that is not an answer: a feature's own view, else a notice."""
+    return (
+        project_reply_blocks(reply)
+        or source_reply_blocks(reply)
+        or gap_reply_blocks(reply)
+        or kit.notice_blocks(notice)
+    )
+
+
 async def respond_privately(respond: Respond, reply: ChatReply, *, share: bool = True) -> None:
     """Send a reply through a slash command's response_url, visible to the asker only;
     answers carry a button to share them in the channel."""
@@ -241,7 +253,8 @@ async def respond_privately(respond: Respond, reply: ChatReply, *, share: bool =
         blocks, text = kit.answer_blocks(reply, share=share), reply.answer.text
     else:
         notice = reply if isinstance(reply, NoticeReply) else _as_notice(reply)
-        blocks, text = project_reply_blocks(reply) or kit.notice_blocks(notice), notice.text
+        blocks = _notice_blocks(reply, notice)
+        text = notice.text
     for page in kit.paginate(blocks)[:5]:  # a response_url accepts five messages
         response = await respond(
             text=kit.fallback_text(text),

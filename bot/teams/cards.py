@@ -97,12 +97,22 @@ def _link_label(text: str) -> str:
     return text.replace("[", "(").replace("]", ")")
 
 
+def plain(text: str) -> str:
+    """User text in a TextBlock: no accidental bold or link (`*`, `[`)."""
+    return _link_label(text.replace("*", "∗"))
+
+
+def link(url: str | None, label: str) -> str:
+    """`[label](url)` in card markdown when `url` is a web address, else `label` alone
+    (without brackets: `plain` it first)."""
+    if url and url.startswith(("http://", "https://")):
+        return f"[{label}]({url.replace(' ', '%20').replace(')', '%29')})"
+    return label
+
+
 def citation_line(number: int, citation: Citation) -> str:
     """`[1] [Title](url) — Section (author, date)` in card markdown."""
-    title = _link_label(citation.title or citation.source or "Document")
-    if citation.url and citation.url.startswith(("http://", "https://")):
-        url = citation.url.replace(" ", "%20").replace(")", "%29")
-        title = f"[{title}]({url})"
+    title = link(citation.url, _link_label(citation.title or citation.source or "Document"))
     line = f"[{number}] {title}"
     if citation.section and fold_key(citation.section) not in fold_key(citation.title or ""):
         line += f" — {citation.section}"
@@ -205,6 +215,25 @@ def answer_cards(reply: AnswerReply, limit: int = CARD_BYTES_LIMIT) -> list[Card
         last = adaptive_card(tail or [text_block("…")], actions)
     cards.append(last)
     return cards
+
+
+def section_cards(
+    head: list[Element], sections: list[list[Element]], limit: int = CARD_BYTES_LIMIT
+) -> list[Card]:
+    """The head and the sections as one card, or several when they are too large for one
+    Teams message: a card is cut between sections, never inside one, and the first card
+    holds the head and at least the first section."""
+    result: list[Card] = []
+    current: list[Element] = list(head)
+    has_section = False
+    for section in sections:
+        if has_section and _size(adaptive_card([*current, *section])) > limit:
+            result.append(adaptive_card(current))
+            current = []
+        current.extend(section)
+        has_section = True
+    result.append(adaptive_card(current))
+    return result
 
 
 def notice_text(reply: NoticeReply) -> str:

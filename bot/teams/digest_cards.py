@@ -30,18 +30,13 @@ Card = dict[str, Any]
 Element = dict[str, Any]
 
 
-def _plain(text: str) -> str:
-    """User text in a TextBlock: no accidental bold or link (`*`, `[`)."""
-    return text.replace("*", "∗").replace("[", "(").replace("]", ")")
-
-
 def digest_cards(reply: DigestReply, limit: int = cards.CARD_BYTES_LIMIT) -> list[Card]:
     """The digest as one card, or several when it is too large for one Teams message."""
     digest = reply.digest
     lang = digest.language
     head: list[Element] = []
     if reply.preview:
-        head.append(cards.text_block(_plain(preview_note(reply)), isSubtle=True, size="Small"))
+        head.append(cards.text_block(cards.plain(preview_note(reply)), isSubtle=True, size="Small"))
     head.append(cards.text_block(digest.title(), size="Large", weight="Bolder"))
     head.append(cards.text_block(digest.period_text(), isSubtle=True, spacing="None"))
     parts = digest.totals_parts()
@@ -53,28 +48,18 @@ def digest_cards(reply: DigestReply, limit: int = cards.CARD_BYTES_LIMIT) -> lis
     sections: list[list[Element]] = []
     for group in digest.groups:
         heading = cards.text_block(
-            f"**📍 {_plain(digest.group_label(group))}**", separator=True, spacing="Medium"
+            f"**📍 {cards.plain(digest.group_label(group))}**", separator=True, spacing="Medium"
         )
         for number, item in enumerate(group.items):
             section = [heading] if number == 0 else []
             sections.append([*section, _item_container(item, lang)])
-    result: list[Card] = []
-    current: list[Element] = list(head)
-    has_items = False
-    for section in sections:
-        if has_items and _size([*current, *section]) > limit:
-            result.append(cards.adaptive_card(current))
-            current = []
-        current.extend(section)
-        has_items = True
-    result.append(cards.adaptive_card(current))
-    return result
+    return cards.section_cards(head, sections, limit)
 
 
 def _item_container(item: ProjectItem, language: str) -> Element:
     body: list[Element] = [
         cards.text_block(
-            f"**{item.reference} {_plain(item.name)}** · {status_label(item.status, language)}"
+            f"**{item.reference} {cards.plain(item.name)}** · {status_label(item.status, language)}"
         )
     ]
     facts = item_facts(item, language)
@@ -83,7 +68,7 @@ def _item_container(item: ProjectItem, language: str) -> Element:
     for line in item.updates:
         body.append(
             cards.text_block(
-                "– " + _plain(update_line_text(line, language)),
+                "– " + cards.plain(update_line_text(line, language)),
                 size="Small",
                 spacing="None",
                 isSubtle=True,
@@ -110,12 +95,6 @@ def _item_container(item: ProjectItem, language: str) -> Element:
         }
     )
     return {"type": "Container", "spacing": "Medium", "items": body}
-
-
-def _size(body: list[Element]) -> int:
-    import json
-
-    return len(json.dumps(cards.adaptive_card(body), ensure_ascii=False).encode("utf-8"))
 
 
 def register() -> None:

@@ -1,7 +1,7 @@
 """Teams conversation references, kept durably in the chat state database (`state.db`).
 
 A reference (service URL, conversation, bot and tenant ids) is what the Agents SDK needs to
-write to a conversation when nobody has just written to the bot: the digests (issue 6). One is
+write to a conversation when nobody has just written to the bot: the digests. One is
 stored when the bot is installed in a team, a group chat or a personal chat
 (`installationUpdate`, `conversationUpdate` with the bot among the members added) and refreshed
 on every message it answers. Removing the bot marks the conversation uninstalled.

@@ -1,7 +1,9 @@
-"""Build the two binary documents of the unseen development suite.
+"""Build the four binary documents of the unseen development suite.
 
 - appel-projets-cote-nord-2025-2026.pdf (fpdf2, DejaVu Sans for the accents)
 - appel-projets-chaudiere-appalaches-2025.docx (python-docx)
+- appel-projets-mauricie-deuxieme-appel-2025.pdf (fpdf2, same layout as the Côte-Nord call)
+- appel-projets-laurentides-deuxieme-appel-2026.docx (python-docx, key dates in a table)
 
 Run from anywhere: ``/work/main/.venv/bin/python evaluations/unseen_dev/make_binary_documents.py``.
 The PDF is laid out line by line, so line breaks are exactly the ones written here; one figure
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.shared import Pt
@@ -96,11 +99,12 @@ PDF_BLOCKS: list[tuple[str, list[str]]] = [
 
 
 class AppelPDF(FPDF):
+    running_head = "Alliance pour la solidarité de la Côte-Nord – Appel de projets 2025-2026"
+
     def header(self) -> None:
         self.set_font("DejaVu", "", 8)
         self.set_text_color(110, 110, 110)
-        self.cell(0, 5, "Alliance pour la solidarité de la Côte-Nord – Appel de projets 2025-2026",
-                  new_x="LMARGIN", new_y="NEXT", align="R")
+        self.cell(0, 5, self.running_head, new_x="LMARGIN", new_y="NEXT", align="R")
         self.ln(3)
         self.set_text_color(0, 0, 0)
 
@@ -110,19 +114,28 @@ class AppelPDF(FPDF):
         self.cell(0, 8, f"Page {self.page_no()} de {{nb}}", align="C")
 
 
-def build_pdf(path: Path) -> None:
+def build_pdf(
+    path: Path,
+    blocks: list[tuple[str, list[str]]] = PDF_BLOCKS,
+    *,
+    title: str = PDF_TITLE,
+    author: str = "Assemblée des MRC de la Côte-Nord",
+    running_head: str = AppelPDF.running_head,
+    created: dt.datetime = dt.datetime(2025, 9, 2, 9, 0, tzinfo=dt.UTC),
+) -> None:
     pdf = AppelPDF(format="A4")
+    pdf.running_head = running_head
     pdf.set_margins(20, 18, 20)
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-    pdf.set_title(PDF_TITLE)
-    pdf.set_author("Assemblée des MRC de la Côte-Nord")
+    pdf.set_title(title)
+    pdf.set_author(author)
     pdf.set_subject("Fonds québécois d’initiatives sociales – Alliance pour la solidarité")
-    pdf.set_creation_date(dt.datetime(2025, 9, 2, 9, 0, tzinfo=dt.UTC))
+    pdf.set_creation_date(created)
     pdf.add_page()
     usable = pdf.w - pdf.l_margin - pdf.r_margin
-    for style, lines in PDF_BLOCKS:
+    for style, lines in blocks:
         if style == "title":
             pdf.set_font("DejaVu", "B", 16)
             height, indent, prefix = 9, 0, ""
@@ -183,15 +196,29 @@ DOCX_DATES = [
 ]
 
 
-def build_docx(path: Path) -> None:
+def _call_document(title: str, intro: list[str]) -> Any:
+    """A call for projects: Calibri 11, its title, an italic lead, then the introduction."""
     doc = Document()
     normal = doc.styles["Normal"]
     normal.font.name = "Calibri"
     normal.font.size = Pt(11)
-    doc.add_heading(DOCX_TITLE, level=0)
-    doc.add_paragraph(DOCX_INTRO[0]).runs[0].italic = True
-    for text in DOCX_INTRO[1:]:
+    doc.add_heading(title, level=0)
+    doc.add_paragraph(intro[0]).runs[0].italic = True
+    for text in intro[1:]:
         doc.add_paragraph(text)
+    return doc
+
+
+def _add_dates_table(doc: Any, dates: list[tuple[str, str]]) -> None:
+    table = doc.add_table(rows=len(dates), cols=2)
+    table.style = "Table Grid"
+    for row, (step, when) in zip(table.rows, dates, strict=True):
+        row.cells[0].text = step
+        row.cells[1].text = when
+
+
+def build_docx(path: Path) -> None:
+    doc = _call_document(DOCX_TITLE, DOCX_INTRO)
     doc.add_heading("Priorités régionales", level=1)
     doc.add_paragraph("Les projets doivent répondre à au moins une des priorités suivantes :")
     for item in DOCX_PRIORITIES:
@@ -211,11 +238,7 @@ def build_docx(path: Path) -> None:
         "total, en argent ou en services."
     )
     doc.add_heading("Échéancier", level=1)
-    table = doc.add_table(rows=len(DOCX_DATES), cols=2)
-    table.style = "Table Grid"
-    for row, (step, when) in zip(table.rows, DOCX_DATES, strict=True):
-        row.cells[0].text = step
-        row.cells[1].text = when
+    _add_dates_table(doc, DOCX_DATES)
     doc.add_paragraph(
         "Aucune demande complète ne sera acceptée après l’échéance du 14 novembre 2025. Seuls "
         "les organismes ayant transmis un avis d’intention peuvent déposer une demande complète."
@@ -242,12 +265,187 @@ def build_docx(path: Path) -> None:
     doc.save(str(path))
 
 
+# --- Mauricie: second call for projects (PDF) -------------------------------------------
+
+MAURICIE_PDF_NAME = "appel-projets-mauricie-deuxieme-appel-2025.pdf"
+MAURICIE_PDF_TITLE = (
+    "Deuxième appel de projets – Alliance pour la solidarité de la Mauricie 2024-2029"
+)
+
+MAURICIE_PDF_BLOCKS: list[tuple[str, list[str]]] = [
+    ("title", ["DEUXIÈME APPEL DE PROJETS"]),
+    ("subtitle", ["Alliance pour la solidarité de la Mauricie – Entente 2024-2029"]),
+    ("p", ["Lancé le 29 septembre 2025 par le Consortium en développement social de la Mauricie"]),
+    ("h", ["1. Où en est l’Alliance"]),
+    ("p", [
+        "Le premier appel de l’entente, fermé le 14 mars 2025, a permis de financer 38",
+        "projets pour 2 748 316 $. Le Consortium, mandataire régional, ouvre maintenant un",
+        "deuxième appel afin d’engager une autre partie de l’enveloppe régionale du Fonds",
+        "québécois d’initiatives sociales (FQIS). Une dernière somme sera gardée pour un",
+        "troisième appel, en 2027.",
+    ]),
+    ("p", [
+        "Le deuxième appel dispose de 2 064 758 $, partagés entre les six territoires et",
+        "les projets de portée régionale :",
+    ]),
+    ("b", [
+        "Ville de Trois-Rivières : 612 400 $",
+        "Ville de Shawinigan : 448 900 $",
+        "MRC de Maskinongé : 281 300 $",
+        "MRC de Mékinac : 196 258 $",
+        "MRC des Chenaux : 187 900 $",
+        "Agglomération de La Tuque : 188 000 $",
+        "Projets de portée régionale : 150 000 $",
+    ]),
+    ("h", ["2. Qui peut déposer ?"]),
+    ("b", [
+        "les organismes à but non lucratif légalement constitués;",
+        "les coopératives reconnues comme organismes sans but lucratif par Revenu Québec;",
+        "les municipalités, les MRC et les organismes municipaux;",
+        "les conseils de bande des communautés atikamekw de Wemotaci et d’Opitciwan;",
+        "les établissements de santé ou d’enseignement associés à un organisme du milieu.",
+    ]),
+    ("p", [
+        "Sont exclus : les entreprises à but lucratif, les particuliers, le fonctionnement",
+        "courant d’un organisme et les dépenses faites avant l’acceptation du projet. Un",
+        "organisme soutenu au premier appel peut déposer de nouveau, mais pas pour le même",
+        "projet.",
+    ]),
+    ("h", ["3. Montants et durée"]),
+    ("b", [
+        "Projet local : au plus 80 000 $",
+        "Projet de portée régionale (au moins deux territoires) : au plus 150 000 $",
+        "Durée : 24 mois au maximum, entre le 1er avril 2026 et le 31 mars 2028",
+        "Contribution du milieu : au moins 10 % du coût total, en argent ou en services",
+    ]),
+    ("h", ["4. Calendrier"]),
+    ("b", [
+        "Séance d’information en ligne : mercredi 8 octobre 2025, 9 h 30",
+        "Date limite de dépôt : vendredi 28 novembre 2025, 16 h",
+        "Recommandations des comités locaux : janvier 2026",
+        "Décision du comité régional : mars 2026",
+    ]),
+    ("p", [
+        "Une demande incomplète ou reçue après 16 h le 28 novembre 2025 sera refusée. Pendant",
+        "l’analyse, les comités locaux peuvent joindre les organismes pour obtenir des précisions.",
+    ]),
+    ("h", ["5. Déposer une demande"]),
+    ("p", [
+        "Le formulaire se remplit en ligne, sur la plateforme du Consortium. Joignez la",
+        "résolution du conseil d’administration, le budget détaillé du projet et au moins deux",
+        "lettres d’appui. Avant de déposer, parlez de votre idée à la personne responsable de",
+        "l’Alliance dans votre territoire : elle peut vous aider à préciser le projet et à",
+        "trouver des partenaires.",
+    ]),
+    ("p", [
+        "Renseignements : alliance@consortiummauricie.org · 819 370-2231, poste 108",
+    ]),
+]
+
+
+# --- Laurentides: second call for projects (DOCX) ---------------------------------------
+
+LAURENTIDES_DOCX_NAME = "appel-projets-laurentides-deuxieme-appel-2026.docx"
+LAURENTIDES_DOCX_TITLE = (
+    "Deuxième appel de projets – Alliance pour la solidarité des Laurentides 2024-2029"
+)
+LAURENTIDES_INTRO = [
+    "Publié le 2 mars 2026 par le Conseil régional de développement social des Laurentides "
+    "(CRDSL), mandataire de l’Alliance",
+    "Au premier appel de projets de l’entente 2024-2029, clos le 31 octobre 2025, 33 projets ont "
+    "été financés pour un total de 3 218 744 $. Le CRDSL lance aujourd’hui un deuxième appel, "
+    "doté de 2 415 300 $. De cette somme, 520 000 $ sont réservés aux projets régionaux et "
+    "1 895 300 $ sont répartis entre les huit territoires de MRC selon la même grille qu’au "
+    "premier appel.",
+]
+LAURENTIDES_PRIORITIES = [
+    "l’accès à un logement abordable et salubre;",
+    "la sécurité alimentaire;",
+    "la mobilité et le transport collectif en milieu rural;",
+    "la participation sociale des personnes en situation de pauvreté;",
+    "la lutte contre les préjugés.",
+]
+LAURENTIDES_ELIGIBLE = [
+    "les organismes à but non lucratif;",
+    "les coopératives sans but lucratif;",
+    "les municipalités, les MRC et leurs organismes;",
+    "les établissements publics, s’ils déposent avec un organisme communautaire.",
+]
+LAURENTIDES_DATES = [
+    ("Étape", "Date"),
+    ("Séance d’information (en ligne)", "mercredi 18 mars 2026, 13 h 30"),
+    ("Date limite de dépôt", "vendredi 24 avril 2026, 16 h"),
+    ("Recommandations des tables locales", "au plus tard le 22 mai 2026"),
+    ("Décision du comité régional", "jeudi 11 juin 2026"),
+    ("Début des projets", "à compter du 1er juillet 2026"),
+]
+
+
+def build_laurentides_docx(path: Path) -> None:
+    doc = _call_document(LAURENTIDES_DOCX_TITLE, LAURENTIDES_INTRO)
+    doc.add_heading("Priorités", level=1)
+    doc.add_paragraph(
+        "Les cinq priorités régionales adoptées pour l’entente demeurent en vigueur. Chaque projet "
+        "doit viser au moins l’une d’elles :"
+    )
+    for item in LAURENTIDES_PRIORITIES:
+        doc.add_paragraph(item, style="List Bullet")
+    doc.add_heading("Organismes admissibles", level=1)
+    for item in LAURENTIDES_ELIGIBLE:
+        doc.add_paragraph(item, style="List Bullet")
+    doc.add_paragraph(
+        "Les entreprises privées, les particuliers et les projets déjà commencés ne sont pas "
+        "admissibles. Un même organisme peut présenter au plus deux demandes à cet appel."
+    )
+    doc.add_heading("Montants", level=1)
+    doc.add_paragraph(
+        "Les plafonds du premier appel restent les mêmes : un projet local peut obtenir jusqu’à "
+        "90 000 $ sur trois ans, et un projet régional, qui doit rejoindre au moins trois "
+        "territoires de MRC, jusqu’à 200 000 $."
+    )
+    doc.add_heading("Calendrier", level=1)
+    _add_dates_table(doc, LAURENTIDES_DATES)
+    doc.add_paragraph(
+        "Les demandes reçues après 16 h le 24 avril 2026 ne seront pas analysées. Les projets "
+        "locaux passent d’abord par la table de développement social du territoire, qui fait sa "
+        "recommandation au comité régional."
+    )
+    doc.add_heading("Dépôt", level=1)
+    doc.add_paragraph(
+        "Le formulaire de demande est en ligne : "
+        "https://crdsl.org/alliance-pour-la-solidarite-2024-2029/deuxieme-appel. "
+        "Joignez le budget, le calendrier de réalisation et les lettres d’engagement des "
+        "partenaires."
+    )
+    doc.add_paragraph(
+        "Pour toute question : Geneviève Thibodeau, coordonnatrice de l’Alliance, "
+        "450 436-1515, poste 224, alliance@crdsl.org."
+    )
+    props = doc.core_properties
+    props.title = LAURENTIDES_DOCX_TITLE
+    props.author = "Conseil régional de développement social des Laurentides"
+    props.subject = "Alliance pour la solidarité – deuxième appel de projets"
+    props.language = "fr-CA"
+    props.created = dt.datetime(2026, 3, 2, 9, 0)
+    props.modified = dt.datetime(2026, 3, 2, 9, 0)
+    doc.save(str(path))
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     build_pdf(OUT / PDF_NAME)
     build_docx(OUT / DOCX_NAME)
-    print(f"wrote {OUT / PDF_NAME}")
-    print(f"wrote {OUT / DOCX_NAME}")
+    build_pdf(
+        OUT / MAURICIE_PDF_NAME,
+        MAURICIE_PDF_BLOCKS,
+        title=MAURICIE_PDF_TITLE,
+        author="Consortium en développement social de la Mauricie",
+        running_head="Alliance pour la solidarité de la Mauricie – Deuxième appel de projets",
+        created=dt.datetime(2025, 9, 29, 9, 0, tzinfo=dt.UTC),
+    )
+    build_laurentides_docx(OUT / LAURENTIDES_DOCX_NAME)
+    for name in (PDF_NAME, DOCX_NAME, MAURICIE_PDF_NAME, LAURENTIDES_DOCX_NAME):
+        print(f"wrote {OUT / name}")
 
 
 if __name__ == "__main__":
