@@ -180,6 +180,17 @@ class Assistant:
                 remove_absent=False,
             )
 
+    def add_document(
+        self, info: DocumentInfo, root: str, added_by: str | None = None
+    ) -> IngestReport:
+        """Ingest one new document (a file a curator shared), recorded in the source
+        registry as added by `added_by`, leaving the others alone; questions wait meanwhile."""
+        with self._lock:
+            return ingest(
+                self.index, [info], root=root, catalog=_catalog_sink(self.home),
+                remove_absent=False, added_by=added_by,
+            )
+
     def remove_document(self, doc_id: str) -> None:
         """Take a document out of the index: catalog, vectors, passages (and so the lexical
         index); questions wait meanwhile."""

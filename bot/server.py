@@ -33,6 +33,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from bot.slack import SlackDoor
 from bot.sources_commands import install_sources_commands
 from bot.state import State
+from bot.uploads import install_uploads
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ def create_app(
     web_app[STATE] = state
     install_project_commands(chat, settings, web_app=web_app)  # `projet`, for every door
     install_sources_commands(chat, settings)  # `sources`: see and fix the documents
+    install_uploads(chat, settings)  # a curator adds a document by sharing it
     web_app[DOORS] = _mount_doors(web_app, settings, chat, state, socket_mode=socket_mode)
     install_digests(chat, settings, web_app)  # `digest` command and scheduler
     install_gaps(chat, settings, web_app)  # `lacunes`: what the base does not know

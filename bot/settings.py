@@ -208,6 +208,8 @@ class Settings:
     editor_groups: frozenset[str] = field(default_factory=frozenset)
     # Who may correct and remove sources: user ids; the admins when none is configured.
     curators: frozenset[str] = field(default_factory=frozenset)
+    # The largest file a curator may add by sharing it (ALLIANCES_MAX_UPLOAD_MB).
+    max_upload_mb: float = 25.0
 
     @property
     def state_path(self) -> Path:
@@ -236,7 +238,24 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         config_file=config_file,
         **_editor_ids(env, config, config_file),
         curators=curators or admins,
+        max_upload_mb=_max_upload_mb(env),
     )
+
+
+def _max_upload_mb(env: Mapping[str, str]) -> float:
+    raw = env.get("ALLIANCES_MAX_UPLOAD_MB", "").strip()
+    if not raw:
+        return 25.0
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 1024:
+        raise SettingsError(
+            f"ALLIANCES_MAX_UPLOAD_MB doit être un nombre de mégaoctets entre 0 et 1024 "
+            f"(par exemple 25), pas « {raw} »."
+        )
+    return value
 
 
 def _slack_settings(

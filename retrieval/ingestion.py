@@ -192,6 +192,7 @@ def ingest(
     progress: ProgressCallback | None = None,
     catalog: CatalogSink | None = None,
     remove_absent: bool = True,
+    added_by: str | None = None,
 ) -> IngestReport:
     """Bring the index (and `catalog`) in line with `documents` (default: the shipped
     knowledge base), repairing whatever an interrupted run left half-done.
@@ -199,7 +200,8 @@ def ingest(
     Documents previously ingested under the same `root` and absent now are removed (unless
     `remove_absent` is False: `documents` is then a few documents to refresh, the others
     are left alone). Documents a person removed from the source registry are left out,
-    and taken out of the index if they are still in it.
+    and taken out of the index if they are still in it. `added_by`: who is recorded as
+    adding the documents new to the source registry (a curator who shared a file).
     """
     started = time.perf_counter()
     documents = list(documents) if documents is not None else shipped_documents()
@@ -228,7 +230,7 @@ def ingest(
         # What the document says about itself (title, date, periods, territories), then
         # what a person corrected in the source registry, goes on every passage.
         info = sources.apply_corrections(describe_document(info, loaded))
-        sources.record(info, digest, root)
+        sources.record(info, digest, root, added_by)
         document = LoadedDocument(info, digest, loaded.text)
         if state.complete:
             catalog_only.append(document)

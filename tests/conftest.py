@@ -18,6 +18,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
+# Test modules both load these as plugins (`pytest_plugins`) and import helpers from them:
+# marked here, they are rewritten when first imported rather than warned about.
+pytest.register_assert_rewrite("slack_fixtures", "teams_fixtures")
+
 
 @pytest.fixture(scope="session")
 def encoder():

@@ -4,6 +4,8 @@
 - `start_server`: starts `alliances serve`'s web application in this process (127.0.0.1,
   ephemeral port) with an injected assistant (and, when given, a chat state and a `prepare`
   step run on the application before it starts), stopped after the test;
+- `start_curated`: `start_server` with the real Assistant over a private copy of the ingested
+  data folder, the test user a curator;
 - `real_serve`: a real `python -m bot.cli serve` process with the real Assistant over a copy of
   the ingested data folder (`shipped_home` from tests/conftest.py), pointed at its own stand-in.
 """
@@ -19,6 +21,7 @@ import pytest
 from aiohttp import web
 from standins.servers import (
     ADMIN,
+    USER,
     FakeAssistant,
     InProcessServer,
     RunningSlackApp,
@@ -85,6 +88,30 @@ def start_server(
     slack_standin.reset_failures()
     for server in started:
         server.stop()
+
+
+@pytest.fixture()
+def start_curated(
+    home_copy: Path, encoder: Any, start_server: Callable[..., RunningSlackApp]
+) -> Callable[..., tuple[RunningSlackApp, Any]]:
+    """Start the server with the real Assistant over a private copy of the ingested data
+    folder (`home_copy`), the test user a curator; `extra_environment` on top."""
+
+    def start(extra_environment: dict[str, str] | None = None) -> tuple[RunningSlackApp, Any]:
+        from bot.assistant import Assistant
+        from retrieval.index import KnowledgeIndex
+
+        assistant = Assistant(KnowledgeIndex(home_copy, encoder=encoder, chroma_url=""))
+        running = start_server(
+            assistant,
+            home=home_copy,
+            wait_ready=False,
+            extra_environment={"ALLIANCES_CURATORS": USER, **(extra_environment or {})},
+        )
+        wait_until_ready(running.url, 120)
+        return running, assistant
+
+    return start
 
 
 @pytest.fixture(scope="module")

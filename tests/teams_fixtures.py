@@ -4,11 +4,16 @@
 - `start_teams`: starts `alliances serve`'s web application in this process (127.0.0.1,
   ephemeral port) with the Teams door — anonymous, or authenticated against the stand-in —
   and an injected assistant; stopped after the test;
-- `teams_environment`: the environment variables of such a server (also for real processes).
+- `teams_environment`: the environment variables of such a server (also for real processes);
+- `curator_app`: such a server with the real Assistant over a private copy of the ingested
+  data folder, the personal chats' user a curator;
+- `reply_to` / `dumped`: the bot's reply to an activity, and what a person reads in it.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +26,8 @@ from standins.teams_connector import (
     APP_ID,
     APP_PASSWORD,
     TENANT_ID,
+    USER_AAD,
+    Received,
     TeamsSender,
     TeamsStandIn,
 )
@@ -112,3 +119,42 @@ def start_teams(
     for server in started:
         server.stop()
     teams_standin.reset()
+
+
+@pytest.fixture()
+def curator_app(
+    start_teams: Callable[..., RunningTeamsApp], shipped_home: Path, encoder: Any, tmp_path: Path
+) -> RunningTeamsApp:
+    """The server with the real Assistant over a private copy of the ingested data folder
+    (`app.home`), the personal chats' user (USER_AAD) a curator."""
+    from bot.assistant import Assistant
+    from retrieval.index import KnowledgeIndex
+
+    home = tmp_path / "ingested"
+    shutil.copytree(shipped_home, home)
+    assistant = Assistant(KnowledgeIndex(home, encoder=encoder, chroma_url=""))
+    running = start_teams(
+        assistant,
+        extra_environment={"ALLIANCES_HOME": str(home), "ALLIANCES_CURATORS": USER_AAD},
+    )
+    running.home = home
+    return running
+
+
+def reply_to(
+    app: RunningTeamsApp, chat: str, activity_id: str, *, timeout: float = 120
+) -> Received:
+    """The bot's (first) reply to an activity of a chat."""
+    return app.standin.wait_for(
+        lambda s: [
+            r
+            for r in s.messages(chat)
+            if r.method == "POST" and r.reply_to_id == activity_id and r.type == "message"
+        ],
+        timeout=timeout,
+    )[0]
+
+
+def dumped(received: Received) -> str:
+    """A reply's text and cards (as JSON), to look for what a person reads."""
+    return received.text + "\n" + json.dumps(received.cards, ensure_ascii=False)

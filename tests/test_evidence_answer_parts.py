@@ -70,6 +70,19 @@ def test_fitting_refuses_the_held_out_suites() -> None:
         tuning_questions(["dev", "blind"])
 
 
+def test_fitting_refuses_the_validation_suite() -> None:
+    with pytest.raises(FitError, match="paraphrase-dev"):
+        tuning_questions(["dev", "paraphrase-dev"])
+
+
+def test_every_suite_has_one_role_and_the_fit_suites_are_the_default() -> None:
+    from evaluations.suites import FIT_SUITES, HELD_OUT_SUITES, SUITES, VALIDATION_SUITES
+
+    assert sorted(FIT_SUITES + VALIDATION_SUITES + HELD_OUT_SUITES) == sorted(SUITES)
+    assert "paraphrase-dev" in VALIDATION_SUITES and "blind" in HELD_OUT_SUITES
+    assert not any(SUITES[name].tuning for name in HELD_OUT_SUITES)
+
+
 def test_logistic_fit_learns_a_separating_feature() -> None:
     rng = np.random.default_rng(0)
     features = rng.normal(size=(400, 2))

@@ -38,6 +38,7 @@ def test_scopes_are_exactly_those_used(manifest: dict) -> None:
         "im:history",  # message.im, conversations.replies
         "chat:write",  # post, update, ephemeral, streaming, setStatus
         "commands",  # /alliances, /projet
+        "files:read",  # files.info, url_private_download: a shared file
         "usergroups:read",  # ALLIANCES_EDITORS naming a Slack user group
     }
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +19,6 @@ from standins.servers import (
     message_text,
     new_channel,
     wait_answers,
-    wait_until_ready,
 )
 
 from knowledge.paths import database_path
@@ -36,23 +34,10 @@ QUESTION = "Qui est le mandataire de l'Alliance pour la solidarité en Mauricie 
 
 
 @pytest.fixture()
-def app(
-    home_copy: Path, encoder: Any, start_server: Callable[..., RunningSlackApp]
-) -> tuple[RunningSlackApp, Any]:
+def app(start_curated: Callable[..., tuple[RunningSlackApp, Any]]) -> tuple[RunningSlackApp, Any]:
     """The server with the real Assistant over a private copy of the ingested data folder,
     the test user a curator."""
-    from bot.assistant import Assistant
-    from retrieval.index import KnowledgeIndex
-
-    assistant = Assistant(KnowledgeIndex(home_copy, encoder=encoder, chroma_url=""))
-    running = start_server(
-        assistant,
-        home=home_copy,
-        wait_ready=False,
-        extra_environment={"ALLIANCES_CURATORS": USER},
-    )
-    wait_until_ready(running.url, 120)
-    return running, assistant
+    return start_curated()
 
 
 def run(app: RunningSlackApp, text: str, *, user: str = USER) -> dict[str, Any]:

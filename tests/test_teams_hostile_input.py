@@ -203,6 +203,21 @@ def test_fields_of_the_wrong_type_are_refused_with_400(start_teams, caplog, chan
     assert not errors_logged(caplog)
 
 
+def test_a_mention_of_the_bot_without_text_or_name_is_refused_with_400(
+    start_teams, caplog
+) -> None:
+    """The SDK strips the bot's mention by its text, else by `<at>name</at>`; with neither it
+    failed inside the turn (found by the 1,000-example fuzz run)."""
+    app = start_teams()
+    message = a_message(app, new_personal_chat_id())
+    bot = message["recipient"]["id"]
+    sent = app.sender.post(message | {"entities": [{"type": "mention", "mentioned": {"id": bot}}]})
+    assert sent.status == 400
+    app.standin.quiet()
+    assert not app.standin.received and not app.assistant.calls
+    assert not errors_logged(caplog)
+
+
 @pytest.mark.parametrize(
     "missing", ["from", "serviceUrl", "conversation", "type", "channelId", "recipient"]
 )

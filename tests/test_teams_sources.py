@@ -8,12 +8,10 @@ the next question no longer cites the removed document.
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
-from typing import Any
 
 import pytest
 from standins.teams_connector import PIERRE, USER_AAD, Received, new_personal_chat_id
+from teams_fixtures import RunningTeamsApp, dumped, reply_to
 
 from bot.teams import source_cards as sc
 from knowledge.paths import database_path
@@ -28,19 +26,8 @@ QUESTION = "Qui est le mandataire de l'Alliance pour la solidarité en Mauricie 
 
 
 @pytest.fixture()
-def app(start_teams, shipped_home: Path, encoder: Any, tmp_path: Path):
-    from bot.assistant import Assistant
-    from retrieval.index import KnowledgeIndex
-
-    home = tmp_path / "ingested"
-    shutil.copytree(shipped_home, home)
-    assistant = Assistant(KnowledgeIndex(home, encoder=encoder, chroma_url=""))
-    running = start_teams(
-        assistant,
-        extra_environment={"ALLIANCES_HOME": str(home), "ALLIANCES_CURATORS": USER_AAD},
-    )
-    running.home = home
-    return running
+def app(curator_app: RunningTeamsApp) -> RunningTeamsApp:
+    return curator_app
 
 
 def say(app, chat: str, text: str, *, user=None) -> Received:
@@ -48,22 +35,7 @@ def say(app, chat: str, text: str, *, user=None) -> Received:
     options = {"user": user} if user is not None else {}
     activity, sent = app.sender.personal_message(chat, text, **options)
     assert sent.status == 202
-    return _reply_to(app, chat, activity["id"])
-
-
-def _reply_to(app, chat: str, activity_id: str) -> Received:
-    return app.standin.wait_for(
-        lambda s: [
-            r
-            for r in s.messages(chat)
-            if r.method == "POST" and r.reply_to_id == activity_id and r.type == "message"
-        ],
-        timeout=120,
-    )[0]
-
-
-def dumped(received: Received) -> str:
-    return received.text + "\n" + json.dumps(received.cards, ensure_ascii=False)
+    return reply_to(app, chat, activity["id"])
 
 
 def test_list_show_correct_remove_then_the_question_no_longer_cites_it(app) -> None:
@@ -88,7 +60,7 @@ def test_list_show_correct_remove_then_the_question_no_longer_cites_it(app) -> N
     assert show["data"]["alliances_action"] == sc.ACTION_SHOW
     clicked, sent = app.sender.card_submit(listing, show["data"])
     assert sent.status in (200, 202)
-    opened = _reply_to(app, chat, clicked["id"])
+    opened = reply_to(app, chat, clicked["id"])
     facts = {
         fact["title"]: fact["value"]
         for element in opened.cards[0]["body"]

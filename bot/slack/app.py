@@ -36,6 +36,7 @@ from bot.slack.guard import guard_listener
 from bot.slack.inbound import MalformedRequest, parse_body, shape_problem, signature_is_valid
 from bot.slack.listeners import SlackListeners
 from bot.slack.project_listeners import register_project_listeners
+from bot.slack.upload_listeners import register_upload_listeners
 from bot.state import State
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,8 @@ def build_bolt_app(
 
     app.use(deduplicate)
     replier = SlackReplier(client, StreamingSupport(settings.streaming))
-    SlackListeners(chat=chat, state=state, replier=replier).register(app)
+    uploads = register_upload_listeners(app, chat, settings, replier)  # files shared
+    SlackListeners(chat=chat, state=state, replier=replier, uploads=uploads).register(app)
     register_project_listeners(app, chat, settings)  # /projet, its modal and buttons
     return app
 

@@ -18,11 +18,20 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat import INTERNAL_ERROR_TEXT, SEARCHING_TEXT, AnswerReply, ChatReply, NoticeReply
+from bot.chat import (
+    INTERNAL_ERROR_TEXT,
+    PLATFORM_SLACK,
+    SEARCHING_TEXT,
+    AnswerReply,
+    ChatReply,
+    Conversation,
+    NoticeReply,
+)
 from bot.slack import blocks as kit
 from bot.slack.gap_blocks import gap_reply_blocks
 from bot.slack.project_blocks import project_reply_blocks
 from bot.slack.source_blocks import source_reply_blocks
+from bot.slack.upload_blocks import upload_reply_blocks
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +56,16 @@ class SlackTarget:
     user_id: str
     team_id: str | None = None
     is_direct: bool = False
+
+    def conversation(self) -> Conversation:
+        """The same place as the chat core names it (the reply's thread as its thread)."""
+        return Conversation(
+            PLATFORM_SLACK,
+            self.channel,
+            thread_id=self.thread_ts,
+            is_direct=self.is_direct,
+            team_id=self.team_id,
+        )
 
 
 class StreamingSupport:
@@ -242,6 +261,7 @@ def _notice_blocks(reply: ChatReply, notice: NoticeReply) -> list[dict[str, Any]
         project_reply_blocks(reply)
         or source_reply_blocks(reply)
         or gap_reply_blocks(reply)
+        or upload_reply_blocks(reply)
         or kit.notice_blocks(notice)
     )
 

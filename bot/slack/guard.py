@@ -29,6 +29,7 @@ from slack_bolt.kwargs_injection.async_args import AsyncArgs
 from bot.chat import INTERNAL_ERROR_TEXT
 from bot.slack.inbound import is_web_address
 from bot.slack.project_blocks import ACTION_PICK, ACTION_SHOW, VIEW_NEW_PROJECT
+from bot.slack.upload_blocks import ACTION_UPLOAD_ADD, ACTION_UPLOAD_CANCEL
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ BUTTON_REFUSED_TEXT = (
 _BUTTON_VALUES: dict[str, re.Pattern[str]] = {
     ACTION_PICK: re.compile(r"[A-Za-z0-9_-]{1,64}:[0-9]{1,18}"),  # choice token:project id
     ACTION_SHOW: re.compile(r"[0-9]{1,18}(?::(?:fr|en))?"),  # project id:language
+    ACTION_UPLOAD_ADD: re.compile(r"[A-Za-z0-9_-]{16}"),  # pending upload id
+    ACTION_UPLOAD_CANCEL: re.compile(r"[A-Za-z0-9_-]{16}"),
 }
 _MAX_VALUE = 2000  # Slack's limit on a button value
 

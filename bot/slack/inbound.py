@@ -219,6 +219,7 @@ _MESSAGE_EVENT: dict[str, Check] = {
     "subtype": _is_optional_str,
     "channel_type": _is_optional_str,
     "team": _is_optional_str,
+    "files": lambda value: value is None or _is_list_of_dicts(value),
 }
 _REQUIRED_IN_MESSAGE_EVENT = ("channel", "ts")
 _ASSISTANT_THREAD: dict[str, Check] = {

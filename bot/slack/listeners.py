@@ -91,6 +91,7 @@ class SlackListeners:
     chat: ChatService
     state: State
     replier: SlackReplier
+    uploads: Any = None  # bot/slack/upload_listeners.SlackUploads: files shared with the bot
 
     def register(self, app: AsyncApp) -> None:
         handlers = {
@@ -119,6 +120,8 @@ class SlackListeners:
         if not self._claim_message(channel, ts):
             return
         thread_ts = event.get("thread_ts") or ts
+        if self._offers_files(event, context, thread_ts):
+            return
         self._spawn_answer(event, context, thread_ts=thread_ts, surface="mention")
 
     async def on_message(self, ack: Any, event: dict, context: AsyncBoltContext) -> None:
@@ -144,6 +147,8 @@ class SlackListeners:
                 return  # addressed to someone else in the thread
             surface = "message"
         if not self._claim_message(channel, ts):
+            return
+        if event.get("channel_type") == "im" and self._offers_files(event, context, thread_ts):
             return
         self._spawn_answer(event, context, thread_ts=thread_ts, surface=surface)
 
@@ -244,6 +249,21 @@ class SlackListeners:
 
     # jobs ---------------------------------------------------------------------------------
 
+    def _offers_files(self, event: dict, context: AsyncBoltContext, thread_ts: str | None) -> bool:
+        """Files shared with the bot (a DM, or with a mention): offered to the knowledge
+        base instead of an answer (bot/slack/upload_listeners.py)."""
+        if self.uploads is None or not event.get("files"):
+            return False
+        target = SlackTarget(
+            channel=event["channel"],
+            thread_ts=thread_ts,
+            user_id=event["user"],
+            team_id=event.get("team") or context.team_id,
+            is_direct=event.get("channel_type") == "im",
+        )
+        self.uploads.spawn_offers(event, target, context)
+        return True
+
     def _claim_message(self, channel: str, ts: str) -> bool:
         """One answer per message, even when it arrives as both app_mention and message."""
         return self.state.claim_event(f"message:{channel}:{ts}", PLATFORM_SLACK)
@@ -297,13 +317,7 @@ class SlackListeners:
             request = ChatRequest(
                 text=text,
                 user_id=target.user_id,
-                conversation=Conversation(
-                    PLATFORM_SLACK,
-                    target.channel,
-                    thread_id=target.thread_ts,
-                    is_direct=target.is_direct,
-                    team_id=target.team_id,
-                ),
+                conversation=target.conversation(),
                 history=history,
                 surface=surface,
             )

@@ -73,6 +73,8 @@ from bot.teams.messages import (
 )
 from bot.teams.project_cards import ProjectCardActions  # also registers the project cards
 from bot.teams.references import ConversationReferences, StoredConversation
+from bot.teams.upload_cards import offer_turn, teams_files
+from bot.uploads import uploads_of
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +221,8 @@ class TeamsDoor:
             await self._on_card_action(context, action)
             return
         place = place_of(activity)
+        if place.kind == "personal" and self._offer_files(context, place):
+            return
         mentioned = mentions_bot(activity)
         if place.kind != "personal" and not mentioned and not self._in_bot_thread(place):
             return  # a channel message for people (received with ChannelMessage.Read.Group)
@@ -226,6 +230,20 @@ class TeamsDoor:
         text = plain_text(activity)
         surface = "mention" if mentioned else "message"
         self._spawn_reply(context, chat_request(activity, place, text, surface=surface))
+
+    def _offer_files(self, context: TurnContext, place: TeamsPlace) -> bool:
+        """Files shared in a personal chat: offered to the knowledge base instead of an
+        answer (bot/teams/upload_cards.py)."""
+        service = uploads_of(self.chat)
+        files = teams_files(context.activity) if service is not None else []
+        if not files:
+            return False
+        self._remember(context.activity)
+        request = chat_request(
+            context.activity, place, plain_text(context.activity), surface="file"
+        )
+        self.spawn_turn(context, offer_turn(self, service, request, files), name="teams-upload")
+        return True
 
     def _in_bot_thread(self, place: TeamsPlace) -> bool:
         return bool(

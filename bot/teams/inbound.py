@@ -8,7 +8,8 @@ authenticated, the door reads the activity itself (`check_activity`):
 
 - not JSON, not an object, not an activity (a field of the wrong type), or without what every
   activity Teams sends carries (`type`, `conversation.id`, `channelId`, `recipient.id`, an
-  http(s) `serviceUrl`): refused with 400;
+  http(s) `serviceUrl`), or mentioning the bot with neither the mention's text nor a name
+  (the SDK strips mentions by that text and fails without it): refused with 400;
 - without a sender (`from.id`): acknowledged and ignored, with a warning (there is nobody to
   answer, and the SDK cannot keep a turn's state without a user);
 - otherwise handed to the SDK, lone surrogates in its strings replaced (bot/lone_surrogates.py).
@@ -90,6 +91,16 @@ def _missing(activity: Activity) -> str | None:
         return "the activity has no recipient.id"  # the bot: replies are written as it
     if not _is_web_address(activity.service_url):
         return "the activity has no http(s) serviceUrl"
+    try:
+        mentions = activity.get_mentions()
+    except Exception:  # the SDK converts each entity again, and may refuse one
+        return "the activity has mentions the SDK cannot read"
+    for mention in mentions:
+        mentioned = mention.mentioned
+        if mentioned is not None and mentioned.id == activity.recipient.id and (
+            mention.text is None and not isinstance(mentioned.name, str)
+        ):
+            return "a mention of the bot with neither text nor name"
     return None
 
 

@@ -5,10 +5,12 @@ Two halves, like Slack itself:
 - `SlackStandIn` serves the Web API the app calls (auth.test, chat.postMessage, chat.update,
   chat.postEphemeral, views.open, conversations.replies, assistant.threads.setStatus /
   setSuggestedPrompts / setTitle, chat.startStream / appendStream / stopStream,
-  usergroups.users.list over the groups in `usergroups`) and the
-  `response_url`s of slash commands and buttons. It records every call, keeps the channels'
-  messages (so conversations.replies returns what was really said, user messages included),
-  checks the bot token and the arguments Slack requires, and can be told to fail a method.
+  usergroups.users.list over the groups in `usergroups`, files.info over the files given
+  to `add_file`) and the `response_url`s of slash commands and buttons; it serves those
+  files' bytes at their `url_private_download`, to the bot token only. It records every
+  call, keeps the channels' messages (so conversations.replies returns what was really
+  said, user messages included), checks the bot token and the arguments Slack requires,
+  and can be told to fail a method.
   It also plays Socket Mode: `apps.connections.open` (with the app-level token) gives the
   address of its WebSocket, where `send_envelope` pushes events and commands and the app's
   acknowledgements are recorded.
@@ -112,6 +114,9 @@ class SlackStandIn:
         self.views: list[dict[str, Any]] = []
         self.usergroups: dict[str, list[str]] = {}  # user group id → member ids
         self.socket_acks: list[dict[str, Any]] = []
+        self.files: dict[str, dict[str, Any]] = {}  # file id → {"info", "data", "status"}
+        self.downloads: list[tuple[str, int]] = []  # (file id, HTTP status answered)
+        self._file_ids = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
         self._envelope_ids = itertools.count(1)
         self._failures: dict[str, _Failure] = {}
@@ -142,6 +147,7 @@ class SlackStandIn:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{id}", self._response_url)
         app.router.add_get("/socket-mode", self._socket_mode)
+        app.router.add_get("/files-pri/{file_id}/{name}", self._file_download)
         self._runner = web.AppRunner(app, access_log=None)
         self._loop.run_until_complete(self._runner.setup())
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -214,6 +220,34 @@ class SlackStandIn:
                 self._note_reply(channel, thread_ts)
             self._changed.notify_all()
         return dict(message)
+
+    def add_file(
+        self,
+        name: str,
+        data: bytes,
+        *,
+        user: str = "",
+        size: int | None = None,
+        status: int = 200,
+    ) -> dict[str, Any]:
+        """A file a person uploaded: its object as Slack puts it in a message event (and
+        files.info returns it); `size` the size Slack announces (default: the real one),
+        `status` what its download answers."""
+        file_id = f"F{next(self._file_ids):08d}"
+        info = {
+            "id": file_id,
+            "name": name,
+            "title": name,
+            "mimetype": "application/octet-stream",
+            "filetype": name.rsplit(".", 1)[-1],
+            "size": len(data) if size is None else size,
+            "user": user,
+            "url_private": f"{self.base_url}/files-pri/{file_id}/{name}",
+            "url_private_download": f"{self.base_url}/files-pri/{file_id}/{name}",
+        }
+        with self._changed:
+            self.files[file_id] = {"info": info, "data": data, "status": status}
+        return dict(info)
 
     def calls_to(self, method: str) -> list[Call]:
         with self._changed:
@@ -298,6 +332,23 @@ class SlackStandIn:
         if handler is None:
             return {"ok": False, "error": "unknown_method"}
         return handler(self, args)
+
+    async def _file_download(self, request: web.Request) -> web.Response:
+        """A file's bytes, for `Authorization: Bearer <bot token>` only (403 otherwise)."""
+        file_id = request.match_info["file_id"]
+        with self._changed:
+            stored = self.files.get(file_id)
+            if stored is None:
+                status = 404
+            elif request.headers.get("Authorization", "") != f"Bearer {self.token}":
+                status = 403
+            else:
+                status = stored["status"]
+            self.downloads.append((file_id, status))
+            self._changed.notify_all()
+        if status != 200:
+            return web.Response(status=status, text="refused")
+        return web.Response(body=stored["data"], content_type="application/octet-stream")
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -448,6 +499,12 @@ class SlackStandIn:
         limit = int(args.get("limit", 1000))
         return {"ok": True, "messages": thread[:limit], "has_more": len(thread) > limit}
 
+    def _files_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        stored = self.files.get(args.get("file", ""))
+        if stored is None:
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "file": dict(stored["info"])}
+
     def _usergroup_users(self, args: dict[str, Any]) -> dict[str, Any]:
         group = args.get("usergroup", "")
         if group not in self.usergroups:
@@ -516,6 +573,7 @@ _HANDLERS: dict[str, Callable[[SlackStandIn, dict[str, Any]], dict[str, Any]]] =
     "chat.postEphemeral": SlackStandIn._post_ephemeral,
     "views.open": SlackStandIn._views_open,
     "usergroups.users.list": SlackStandIn._usergroup_users,
+    "files.info": SlackStandIn._files_info,
     "conversations.replies": SlackStandIn._replies,
     "assistant.threads.setStatus": SlackStandIn._set_status,
     "assistant.threads.setSuggestedPrompts": SlackStandIn._ok,
@@ -664,7 +722,42 @@ class SlackSender:
         if as_mention and f"<@{self.standin.bot_user_id}>" not in text:
             text = f"<@{self.standin.bot_user_id}> {text}"
         message = self.standin.add_user_message(channel, user, text, thread_ts=thread_ts)
-        event = {
+        event = self._user_event(message, channel, user, text, as_mention=as_mention)
+        if not as_mention:
+            event["channel_type"] = channel_type
+        if thread_ts:
+            event["thread_ts"] = thread_ts
+        sent = self.event(event, label=label) if send else None
+        return event, sent
+
+    def user_shares(
+        self,
+        channel: str,
+        user: str,
+        file: dict[str, Any],
+        text: str = "",
+        *,
+        channel_type: str = "im",
+        as_mention: bool = False,
+    ) -> tuple[dict[str, Any], Sent]:
+        """A person shares a file (`add_file`'s object): a `file_share` message in a DM,
+        or an `app_mention` carrying the file in a channel when `as_mention`."""
+        if as_mention and f"<@{self.standin.bot_user_id}>" not in text:
+            text = f"<@{self.standin.bot_user_id}> {text}".strip()
+        message = self.standin.add_user_message(channel, user, text)
+        event = self._user_event(message, channel, user, text, as_mention=as_mention)
+        event |= {"files": [file], "upload": True}
+        if not as_mention:
+            event["subtype"] = "file_share"
+            event["channel_type"] = channel_type
+        return event, self.event(event)
+
+    def _user_event(
+        self, message: dict[str, Any], channel: str, user: str, text: str, *, as_mention: bool
+    ) -> dict[str, Any]:
+        """The event of a person's stored message: `app_mention` when `as_mention`, else
+        `message`."""
+        return {
             "type": "app_mention" if as_mention else "message",
             "user": user,
             "text": text,
@@ -673,12 +766,6 @@ class SlackSender:
             "event_ts": message["ts"],
             "team": self.standin.team_id,
         }
-        if not as_mention:
-            event["channel_type"] = channel_type
-        if thread_ts:
-            event["thread_ts"] = thread_ts
-        sent = self.event(event, label=label) if send else None
-        return event, sent
 
     # slash commands and interactivity -----------------------------------------------------
 

@@ -114,6 +114,9 @@ class TeamsStandIn:
         self.received: list[Received] = []
         self.token_requests: list[dict[str, str]] = []
         self.rejected: list[Received] = []
+        self.files: dict[str, tuple[bytes, int]] = {}  # file id → (bytes, HTTP status)
+        self.downloads: list[tuple[str, int]] = []
+        self._file_ids = itertools.count(1)
         self._ids = itertools.count(1)
         self._changed = threading.Condition()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -143,6 +146,7 @@ class TeamsStandIn:
         app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
         app.router.add_get("/v1/.well-known/openidconfiguration", self._openid)
         app.router.add_get("/v1/.well-known/keys", self._keys)
+        app.router.add_get("/files/{file_id}", self._file_download)
         runner = web.AppRunner(app, access_log=None)
         self._loop.run_until_complete(runner.setup())
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -320,6 +324,33 @@ class TeamsStandIn:
             self.received.append(item)
             self._changed.notify_all()
         return web.json_response({"id": item.id}, status=201 if request.method == "POST" else 200)
+
+    def add_file(self, name: str, data: bytes, *, status: int = 200) -> dict[str, Any]:
+        """A file a person shared in a personal chat: the file download info attachment
+        Teams puts in the message (its `downloadUrl` served here, answering `status`)."""
+        file_id = f"file{next(self._file_ids):06d}"
+        with self._changed:
+            self.files[file_id] = (data, status)
+        return {
+            "contentType": "application/vnd.microsoft.teams.file.download.info",
+            "contentUrl": f"https://contoso.sharepoint.example/personal/{name}",
+            "name": name,
+            "content": {
+                "downloadUrl": f"{self.base_url}/files/{file_id}",
+                "uniqueId": file_id,
+                "fileType": name.rsplit(".", 1)[-1],
+            },
+        }
+
+    async def _file_download(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        with self._changed:
+            data, status = self.files.get(file_id, (b"", 404))
+            self.downloads.append((file_id, status))
+            self._changed.notify_all()
+        if status != 200:
+            return web.Response(status=status, text="refused")
+        return web.Response(body=data, content_type="application/octet-stream")
 
     async def _token(self, request: web.Request) -> web.Response:
         form = dict(await request.post())
@@ -513,6 +544,7 @@ class TeamsSender:
         value: dict[str, Any] | None = None,
         reply_to_id: str | None = None,
         send: bool = True,
+        attachments: list[dict[str, Any]] | None = None,
     ) -> tuple[dict[str, Any], Sent | None]:
         conversation = {"conversationType": "personal", "tenantId": TENANT_ID, "id": chat_id}
         activity = self._base(conversation, user) | {
@@ -528,6 +560,8 @@ class TeamsSender:
             activity.pop("text")
         if reply_to_id:
             activity["replyToId"] = reply_to_id
+        if attachments:
+            activity["attachments"] = attachments
         return activity, self.post(activity) if send else None
 
     def card_submit(
