@@ -43,6 +43,13 @@ _UPDATED = re.compile(
     r"\b(?:mis a jour|mise a jour|derniere mise a jour|date de mise a jour|modifie|modifiee"
     r"|derniere modification|actualise|updated|last updated)\s*(?:le|:|on)?\s*:?\s*",
 )
+# An article's byline: "Par François Tremblay | 27 mai 2019 à 11 h 42", "By Heather
+# Morrison · Townships Community Bulletin · August 20, 2025": "Par"/"By", a capitalised
+# name of two words or more, a separator, and the date somewhere after it on the line.
+_BYLINE = re.compile(
+    r"^[ \t#*_]*(?:Par|By)\s+[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’.-]+)+\s*[|·•—–](?P<rest>.*)$",
+    re.MULTILINE,
+)
 # "GATINEAU, le 12 mars 2025 /CNW/ –", "Québec, 3 avril 2025 –", "MONTREAL, QC, June 5,
 # 2025": a place of at most five words at the start of a line, a comma, the date.
 _DATELINE = re.compile(
@@ -134,11 +141,25 @@ def dateline_date(text: str) -> tuple[int, str] | None:
     return None
 
 
+def byline_date(text: str) -> tuple[int, str] | None:
+    """(position, date) of the date in an article's byline."""
+    for match in _BYLINE.finditer(text):
+        found = parse_date(match.group("rest"))
+        if found:
+            return match.start(), found
+    return None
+
+
 def publication_date(text: str) -> str | None:
-    """When the document says it was published: "Publié le …" or a dateline (whichever
-    comes first), else when it says it was last updated. None when it does not say."""
+    """When the document says it was published: "Publié le …", a dateline or a byline
+    (whichever comes first), else when it says it was last updated. None when it does not
+    say."""
     folded = fold(text)
-    said = [found for found in (_date_after(folded, _PUBLISHED), dateline_date(text)) if found]
+    said = [
+        found
+        for found in (_date_after(folded, _PUBLISHED), dateline_date(text), byline_date(text))
+        if found
+    ]
     if said:
         return min(said)[1]
     updated = _date_after(folded, _UPDATED)

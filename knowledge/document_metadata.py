@@ -222,7 +222,8 @@ def _first_title_line(lines: Iterable[str]) -> str | None:
 _SOURCE_LABEL = re.compile(
     r"(?:\bsource|\blien(?: de l article| permanent| vers l article| de la page)?|\burl"
     r"|\badresse (?:de la page|web|url)|\bversion (?:en ligne|originale|web)|\btire de"
-    r"|\bpublie sur|\breference|\btexte original)\s*:?\s*$"
+    r"|\bpublie sur|\breference|\btexte original|\blink to (?:this|the) (?:article|page)"
+    r"|\bpermalink|\bread (?:it )?online|\boriginal (?:article|story))\s*:?\s*$"
 )
 _MORE_INFO_LABEL = re.compile(
     r"\bpour (?:plus d informations?|plus de renseignements|en savoir plus|de plus amples"
@@ -351,10 +352,13 @@ _RELEASE_MARKS = re.compile(
 _CALL = re.compile(
     r"\bappels? (?:de projets|d initiatives|de propositions|a projets|de candidatures)\b"
 )
-# A newspaper article: a journalist's byline, "À lire aussi", "Lien de l'article".
+# A newspaper article: a journalist's byline ("Par Marie Roy, journaliste", "By Heather
+# Morrison · Townships Bulletin"), "À lire aussi", "Lien de l'article", and their English.
 _ARTICLE_MARKS = re.compile(
     r"^par [^\n,]{3,60}, (?:journaliste|collaborat|correspondant|redact|chroniqueu)"
-    r"|^a lire aussi\b|^lien de l'article\b|^articles? connexes?\b",
+    r"|^(?:par|by) [a-z][\w'-]+(?: [a-z][\w'.-]+)+ *[|·•]"
+    r"|^a lire aussi\b|^lien de l'article\b|^articles? connexes?\b"
+    r"|^link to (?:this|the) article\b|^related (?:articles|stories)\b|^read (?:also|more)\b",
     re.MULTILINE,
 )
 _PLAN_NAMES = re.compile(r"\bplan d action gouvernemental\b|\bplan de lutte\b|\bquatrieme plan\b")

@@ -2,7 +2,9 @@
 sociales (FQIS)" teaches that FQIS is that fund; "Table Québec-Régions (TQR)" teaches TQR.
 
 Definitions are read from the passages that write the acronym between parentheses, the
-first time a question uses it, and remembered until the index changes. Beside them, a
+first time a question uses it, and remembered per document: when the index changes, only
+the documents written or removed since are read again (the chunk store's change log), so
+a stream of project updates does not rescan every passage for every acronym. Beside them, a
 short glossary of what staff say that no document defines ("APS" for an Alliance pour la
 solidarité) and the action plans' own names (`knowledge.catalog_plans.PLANS`).
 """
@@ -77,32 +79,49 @@ class AcronymExpansions:
     def __init__(self, store: ChunkStore) -> None:
         self._store = store
         self._lock = threading.Lock()
-        self._cache: dict[str, tuple[str, ...]] = {}
-        self._version: str | None = None
+        # acronym -> document -> the definitions that document gives
+        self._defined: dict[str, dict[str, list[str]]] = {}
+        self._seen_change: int | None = None
         self._plans = _plan_names()
 
     def expansions(self, acronym: str) -> tuple[str, ...]:
         key = acronym.upper()
         with self._lock:
-            version = self._store.version()
-            if version != self._version:
-                self._cache.clear()
-                self._version = version
-            if key not in self._cache:
-                self._cache[key] = self._lookup(key)
-            return self._cache[key]
+            self._catch_up()
+            if key not in self._defined:
+                self._defined[key] = self._definitions(key, None)
+            found = list(STAFF_GLOSSARY.get(key, ())) + list(self._plans.get(key, ()))
+            for definitions in self._defined[key].values():
+                found += [d for d in definitions if d not in found]
+            return tuple(found)
 
-    def _lookup(self, acronym: str) -> tuple[str, ...]:
-        found: list[str] = list(STAFF_GLOSSARY.get(acronym, ())) + list(
-            self._plans.get(acronym, ())
-        )
+    def _catch_up(self) -> None:
+        """Forget what the documents changed since the last question said, and read them
+        again; everything, when the change log no longer reaches back that far."""
+        if self._seen_change is None:
+            self._seen_change = self._store.latest_change()
+            return
+        changes = self._store.changes_since(self._seen_change)
+        if changes is None:
+            self._defined.clear()
+            self._seen_change = self._store.latest_change()
+            return
+        changed, self._seen_change = changes
+        if not changed:
+            return
+        for acronym, by_document in self._defined.items():
+            for doc_id in changed:
+                by_document.pop(doc_id, None)
+            for doc_id, definitions in self._definitions(acronym, changed).items():
+                by_document[doc_id] = definitions
+
+    def _definitions(self, acronym: str, doc_ids: set[str] | None) -> dict[str, list[str]]:
         marker = f"({acronym})"
-        rows = self._store.db.execute(
-            "SELECT text FROM chunks WHERE instr(text, ?) > 0 LIMIT ?", [marker, _MAX_ROWS]
-        ).fetchall()
-        for (text,) in rows:
+        by_document: dict[str, list[str]] = {}
+        for doc_id, text in self._store.passages_containing(marker, _MAX_ROWS, doc_ids):
             for match in re.finditer(re.escape(marker), text):
                 definition = definition_before(text[: match.start()], acronym)
-                if definition and definition not in found:
-                    found.append(definition)
-        return tuple(found)
+                known = by_document.setdefault(doc_id, [])
+                if definition and definition not in known:
+                    known.append(definition)
+        return by_document

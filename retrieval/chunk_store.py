@@ -266,13 +266,20 @@ class ChunkStore:
         self, fragment: str, limit: int, doc_ids: Iterable[str] | None = None
     ) -> list[str]:
         """Up to `limit` chunk texts holding `fragment` (all chunks, or the given documents'
-        only: what changed since a cache was filled). Through this thread's read connection,
-        never the writer's, which another thread may be in the middle of a transaction on."""
-        sql = "SELECT text FROM chunks WHERE instr(text, ?) > 0"
+        only: what changed since a cache was filled)."""
+        return [text for _, text in self.passages_containing(fragment, limit, doc_ids)]
+
+    def passages_containing(
+        self, fragment: str, limit: int, doc_ids: Iterable[str] | None = None
+    ) -> list[tuple[str, str]]:
+        """(document, text) of up to `limit` chunks holding `fragment`, like
+        `texts_containing`. Through this thread's read connection, never the writer's,
+        which another thread may be in the middle of a transaction on."""
+        sql = "SELECT doc_id, text FROM chunks WHERE instr(text, ?) > 0"
         if doc_ids is None:
-            return [row[0] for row in self._rows(f"{sql} LIMIT ?", [fragment, limit])]
+            return [(row[0], row[1]) for row in self._rows(f"{sql} LIMIT ?", [fragment, limit])]
         rows = self._in_batches(f"{sql} AND doc_id IN ({{marks}})", doc_ids, [fragment])
-        return [row[0] for _, row in zip(range(limit), rows, strict=False)]
+        return [(row[0], row[1]) for _, row in zip(range(limit), rows, strict=False)]
 
     def document_chunks(self, doc_id: str) -> list[Chunk]:
         rows = self._rows(

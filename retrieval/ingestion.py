@@ -42,8 +42,9 @@ from retrieval.chunk_store import DocumentRecord
 from retrieval.chunking import Chunk, chunk_document
 from retrieval.index import KnowledgeIndex
 
-# Bump when loaders or chunking change what a file becomes: every file is then re-ingested.
-PIPELINE_VERSION = "3"
+# Bump when loaders, chunking or what a document says about itself (its metadata) change
+# what a file becomes: every file is then re-ingested.
+PIPELINE_VERSION = "4"
 SHIPPED_ROOT = "shipped"
 STORE_BATCH_CHUNKS = 512
 _VECTOR_CHECK_BATCH = 100

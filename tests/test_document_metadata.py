@@ -227,10 +227,36 @@ def test_document_info_stays_frozen_and_hashable(tmp_path: Path) -> None:
         ("Du 1er avril 2024 au 31 mars 2029, le plan.", None),  # a range, not a publication
         ("Publié en mars 2025", None),  # a month is not a day
         ("Le rapport a été publié il y a longtemps; signé le 3 mai 2025.", None),
+        # bylines: a capitalised name, a separator, the date on the same line
+        ("Titre\nPar François Tremblay | 27 mai 2019 à 11 h 42\nTexte", "2019-05-27"),
+        ("# T\n\nBy Heather Morrison · Townships Bulletin · August 20, 2025\n", "2025-08-20"),
+        ("Par courriel, au plus tard le 14 novembre 2025", None),  # not a byline
+        ("Envoyez-le par la poste | avant le 3 mars 2025", None),
     ],
 )
 def test_publication_dates(text: str, expected: str | None) -> None:
     assert publication_date(text) == expected
+
+
+@given(st.text(max_size=200))
+def test_publication_date_reads_any_text(text: str) -> None:
+    found = publication_date(text)
+    assert found is None or parse_date(found) == found
+
+
+def test_an_english_article_is_an_article_with_its_stated_address(tmp_path: Path) -> None:
+    path = tmp_path / "bulletin.md"
+    path.write_text(
+        "# Anti-poverty money in the Townships\n\n"
+        "By Heather Morrison · Townships Community Bulletin · August 20, 2025\n\n"
+        "The Alliance pour la solidarité de l'Estrie funds community projects in Sherbrooke.\n\n"
+        "Link to this article: https://bulletin.example.org/news/2025/08/20/alliance/\n",
+        encoding="utf-8",
+    )
+    info = describe_document(infer_document_info(path), load_document(path))
+    assert info.date == "2025-08-20"
+    assert info.url == "https://bulletin.example.org/news/2025/08/20/alliance/"
+    assert info.kind == "document"
 
 
 def test_parse_date_forms() -> None:
