@@ -783,6 +783,11 @@ def check_questions(title: str, language: str) -> list[str]:
     return [f"De quoi parle « {title} » ?", f"Que dit le document « {title} » ?"]
 
 
+def progress_text(title: str, language: str = "fr") -> str:
+    """« Indexation en cours… » while a confirmed file is ingested."""
+    return _say(language, f"⏳ Indexation en cours… « {title} »", f"⏳ Indexing “{title}”…")
+
+
 def language_of(text: str) -> str:
     """The language of a message ("fr" when there is none)."""
     if not text or not text.strip():

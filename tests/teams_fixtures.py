@@ -7,7 +7,9 @@
 - `teams_environment`: the environment variables of such a server (also for real processes);
 - `curator_app`: such a server with the real Assistant over a private copy of the ingested
   data folder, the personal chats' user a curator;
-- `reply_to` / `dumped`: the bot's reply to an activity, and what a person reads in it.
+- `reply_to` / `dumped`: the bot's reply to an activity, and what a person reads in it;
+- `say`: a message in a personal chat and the bot's reply; `share` / `decide`: a file shared
+  in a personal chat (the offer card), and a click on one of its buttons.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ from standins.teams_connector import (
     ADMIN_AAD,
     APP_ID,
     APP_PASSWORD,
+    MARIE,
     TENANT_ID,
     USER_AAD,
     Received,
     TeamsSender,
     TeamsStandIn,
+    TeamsUser,
 )
 
 from bot.server import create_app
@@ -158,3 +162,46 @@ def reply_to(
 def dumped(received: Received) -> str:
     """A reply's text and cards (as JSON), to look for what a person reads."""
     return received.text + "\n" + json.dumps(received.cards, ensure_ascii=False)
+
+
+def say(
+    app: RunningTeamsApp, chat: str, text: str, *, user: TeamsUser = MARIE, timeout: float = 120
+) -> Received:
+    """A message in a personal chat, and the bot's (first) reply to it."""
+    activity, sent = app.sender.personal_message(chat, text, user=user)
+    assert sent.status == 202
+    return reply_to(app, chat, activity["id"], timeout=timeout)
+
+
+def share(app: RunningTeamsApp, chat: str, name: str, data: bytes, text: str = "") -> Received:
+    """A curator shares a file in a personal chat (with `text`); the bot's reply (the offer
+    card)."""
+    attachment = app.standin.add_file(name, data)
+    activity, sent = app.sender.personal_message(chat, text, attachments=[attachment])
+    assert sent.status == 202
+    return reply_to(app, chat, activity["id"], timeout=180)
+
+
+def decide(
+    app: RunningTeamsApp, offer: Received, title: str, *, user: TeamsUser = MARIE
+) -> tuple[Received, Received]:
+    """A click on the offer card's button titled `title`: the bot's first reply to it (for
+    Ajouter / Remplacer, « Indexation en cours… »), and the result — that reply once the
+    bot updated it, or a later reply when it sent the result as a new message."""
+    (card,) = offer.cards
+    (action,) = [action for action in card["actions"] if action["title"] == title]
+    clicked, sent = app.sender.card_submit(offer, action["data"], user=user)
+    assert sent.status in (200, 202)
+    chat = offer.conversation_id
+    first = reply_to(app, chat, clicked["id"], timeout=180)
+
+    def result(standin: TeamsStandIn) -> list[Received]:
+        updates = [r for r in standin.received if r.method == "PUT" and r.id == first.id]
+        replies = [
+            r
+            for r in standin.messages(chat)
+            if r.method == "POST" and r.reply_to_id == clicked["id"]
+        ]
+        return updates or replies[1:] or ([first] if "⏳" not in first.text else [])
+
+    return first, app.standin.wait_for(result, timeout=180)[-1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from evaluations.fit_evidence import FitError, minimal_answers, tuning_questions
@@ -25,9 +25,10 @@ def _hit(text: str, doc_id: str = "doc.txt", chunk_id: str = "doc.txt#0") -> Sea
     return SearchHit(chunk=chunk, score=1.0)
 
 
-@given(st.integers(1990, 2090), st.integers(1, 10))
+@given(st.integers(1990, 2089), st.integers(1, 10))
+@example(2089, 10)  # periods are read in 1900-2099: the last one that fits
 def test_a_period_is_read_back_in_both_spellings(start: int, length: int) -> None:
-    end = start + length
+    end = min(start + length, 2099)
     assert spans_in(f"l'entente {start}-{end}") == [Span(start, end)]
     assert spans_in(f"pour {start}-{str(end)[2:]}") == [Span(start, end)]
 

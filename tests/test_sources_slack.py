@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from slack_fixtures import command
 from standins.servers import (
     OTHER_USER,
     USER,
@@ -40,17 +41,6 @@ def app(start_curated: Callable[..., tuple[RunningSlackApp, Any]]) -> tuple[Runn
     return start_curated()
 
 
-def run(app: RunningSlackApp, text: str, *, user: str = USER) -> dict[str, Any]:
-    """`/alliances <text>`; the private reply posted back to the response_url."""
-    sent, url = app.sender.command(text, user=user, channel=new_channel())
-    assert sent.status == 200, (sent.status, sent.response_body)
-    post = app.standin.wait_for(
-        lambda s: [p for p in s.response_posts if p.url == url], timeout=120
-    )[0]
-    assert post.body["response_type"] == "ephemeral"
-    return post.body
-
-
 def shown(reply: dict[str, Any]) -> str:
     """What a person reads in a reply's blocks, section fields included (as JSON)."""
     return json.dumps(reply.get("blocks"), ensure_ascii=False)
@@ -64,41 +54,43 @@ def test_list_show_correct_remove_then_the_question_no_longer_cites_it(app, enco
     with SourceRegistry(database_path(app.home)) as registry:
         number = registry.get(MANDATAIRES).number
 
-    listing = run(app, "sources")
+    listing = command(app, "sources")
     assert listing["blocks"][0]["text"]["text"] == "Documents de la base (5)"
     assert shown(listing).count("— fourni") == 5
     assert f"*[{number}]* {ORIGINAL_TITLE} — fourni" in shown(listing)
 
-    card = run(app, f"sources voir {number}")
+    card = command(app, f"sources voir {number}")
     text = shown(card)
     assert card["blocks"][0]["text"]["text"].startswith(f"[{number}] Alliances pour la")
     for expected in ("*Régions*\\ntoutes les régions", "*Passages*\\n", MANDATAIRES,
                      "fourni avec l'assistant", "Historique", "— ajouté"):  # fmt: skip
         assert expected in text, expected
 
-    refused = run(app, f"sources retirer {number}", user=OTHER_USER)
+    refused = command(app, f"sources retirer {number}", user=OTHER_USER)
     assert "seuls les responsables de la base" in message_text(refused)
-    bad = run(app, f"sources corriger {number} région:Atlantide")
+    bad = command(app, f"sources corriger {number} région:Atlantide")
     assert "Région inconnue : « Atlantide »" in message_text(bad)
     assert "`/alliances sources corriger" in message_text(bad)
     with SourceRegistry(database_path(app.home)) as registry:
         assert [h.action for h in registry.history(number)] == ["added"]
 
-    corrected = run(app, f'sources corriger {number} titre:"{CORRECTED_TITLE}" période:2019-2023')
+    corrected = command(
+        app, f'sources corriger {number} titre:"{CORRECTED_TITLE}" période:2019-2023'
+    )
     assert "✅ Document" in message_text(corrected), message_text(corrected)
     assert "portent la correction" in shown(corrected)
     chunk_ids = assistant.index.store.chunk_ids_by_document([MANDATAIRES])[MANDATAIRES]
     passages = assistant.index.store.chunks_by_id(chunk_ids).values()
     assert {chunk.metadata["title"] for chunk in passages} == {CORRECTED_TITLE}
     assert {chunk.metadata["periods"] for chunk in passages} == {"2019-2023"}
-    answer = run(app, QUESTION)
+    answer = command(app, QUESTION)
     assert CORRECTED_TITLE in shown(answer), shown(answer)  # cited under its new title
 
-    removed = run(app, f"sources retirer {number}")
+    removed = command(app, f"sources retirer {number}")
     assert "retiré de la base" in message_text(removed)
     assert "ne servent plus aux réponses" in shown(removed)
     assert assistant.index.store.document(MANDATAIRES) is None
-    assert f"[{number}]" not in shown(run(app, "sources"))
+    assert f"[{number}]" not in shown(command(app, "sources"))
 
     channel = new_channel()
     event, _ = app.sender.user_writes(channel, OTHER_USER, QUESTION, as_mention=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from standins.teams_connector import PIERRE, USER_AAD, Received, new_personal_chat_id
-from teams_fixtures import RunningTeamsApp, dumped, reply_to
+from standins.teams_connector import PIERRE, USER_AAD, new_personal_chat_id
+from teams_fixtures import RunningTeamsApp, dumped, reply_to, say
 
 from bot.teams import source_cards as sc
 from knowledge.paths import database_path
@@ -28,14 +28,6 @@ QUESTION = "Qui est le mandataire de l'Alliance pour la solidarité en Mauricie 
 @pytest.fixture()
 def app(curator_app: RunningTeamsApp) -> RunningTeamsApp:
     return curator_app
-
-
-def say(app, chat: str, text: str, *, user=None) -> Received:
-    """A message in a personal chat, and the bot's (first) reply to it."""
-    options = {"user": user} if user is not None else {}
-    activity, sent = app.sender.personal_message(chat, text, **options)
-    assert sent.status == 202
-    return reply_to(app, chat, activity["id"])
 
 
 def test_list_show_correct_remove_then_the_question_no_longer_cites_it(app) -> None:

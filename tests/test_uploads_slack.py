@@ -17,14 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from standins.servers import (
-    OTHER_USER,
-    USER,
-    RunningSlackApp,
-    message_text,
-    new_channel,
-    wait_answers,
-)
+from slack_fixtures import ask, buttons, click, share, shown
+from standins.servers import OTHER_USER, USER, RunningSlackApp
 from upload_files import docx_bytes, pdf_bytes
 
 from bot.slack.upload_blocks import ACTION_UPLOAD_ADD, ACTION_UPLOAD_CANCEL
@@ -63,54 +57,6 @@ TRANSCRIPT: list[str] = []  # written to $ALLIANCES_UPLOAD_TRANSCRIPT when set (
 
 def note(prompt: str, reply: dict[str, Any]) -> None:
     TRANSCRIPT.append(f"> {prompt}\n{reply.get('text', '')}\n")
-
-
-def shown(message: dict[str, Any]) -> str:
-    return message_text(message) + json.dumps(message.get("blocks"), ensure_ascii=False)
-
-
-def share(app: RunningSlackApp, name: str, data: bytes, *, user: str = USER, **options):
-    """`user` shares a file in a new direct message; the bot's first message there."""
-    channel = new_channel("D")
-    file = app.standin.add_file(name, data, user=user, **options)
-    _, sent = app.sender.user_shares(channel, user, file)
-    assert sent.status == 200, (sent.status, sent.response_body)
-    message = app.standin.wait_for(lambda s: s.bot_messages(channel), timeout=60)[0]
-    return channel, message, file
-
-
-def buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {
-        element["action_id"]: element
-        for block in message.get("blocks") or []
-        if block.get("type") == "actions"
-        for element in block["elements"]
-    }
-
-
-def click(app: RunningSlackApp, channel: str, message: dict[str, Any], action_id: str):
-    """Click a button of the offer; the last message posted to the click's response_url."""
-    button = buttons(message)[action_id]
-    action = {"action_id": action_id, "block_id": "alliances_upload", "value": button["value"]}
-    sent, url = app.sender.click(action, user=USER, channel=channel, message=message)
-    assert sent.status == 200, (sent.status, sent.response_body)
-    final = app.standin.wait_for(
-        lambda s: [
-            p
-            for p in s.response_posts
-            if p.url == url and "⏳" not in json.dumps(p.body, ensure_ascii=False)
-        ],
-        timeout=180,
-    )
-    posts = [p.body for p in app.standin.response_posts if p.url == url]
-    return final[-1].body, posts
-
-
-def ask(app: RunningSlackApp, question: str) -> str:
-    channel = new_channel()
-    event, _ = app.sender.user_writes(channel, OTHER_USER, question, as_mention=True)
-    (answer,) = wait_answers(app.standin, channel, event["ts"], timeout=120)
-    return shown(answer)
 
 
 def pending_folders(home: Path) -> list[Path]:

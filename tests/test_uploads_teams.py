@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from standins.teams_connector import PIERRE, USER_AAD, new_personal_chat_id
-from teams_fixtures import RunningTeamsApp, dumped, reply_to
+from teams_fixtures import RunningTeamsApp, decide, dumped, reply_to, say, share
 from upload_files import pdf_bytes
 
 from bot.teams import upload_cards as uc
@@ -34,10 +34,7 @@ def app(curator_app: RunningTeamsApp) -> RunningTeamsApp:
 
 def test_share_confirm_then_the_question_cites_it(app) -> None:
     chat = new_personal_chat_id()
-    attachment = app.standin.add_file("racines-partagees.pdf", pdf_bytes(TITLE, LINES))
-    activity, sent = app.sender.personal_message(chat, "", attachments=[attachment])
-    assert sent.status == 202
-    offer = reply_to(app, chat, activity["id"], timeout=180)
+    offer = share(app, chat, "racines-partagees.pdf", pdf_bytes(TITLE, LINES))
     (card,) = offer.cards
     assert f"Ajouter « {TITLE} » à la base de connaissances ?" in dumped(offer)
     add, cancel = card["actions"]
@@ -45,19 +42,18 @@ def test_share_confirm_then_the_question_cites_it(app) -> None:
     assert add["data"]["alliances_action"] == uc.ACTION_UPLOAD and add["data"]["decision"] == "add"
     assert app.standin.downloads[-1][1] == 200
 
-    refused_click, _ = app.sender.card_submit(offer, add["data"], user=PIERRE)
-    assert "Seuls les responsables" in reply_to(app, chat, refused_click["id"], timeout=180).text
+    refused, _ = decide(app, offer, "Ajouter", user=PIERRE)
+    assert "Seuls les responsables" in refused.text and "⏳" not in refused.text
 
-    clicked, sent = app.sender.card_submit(offer, add["data"])
-    assert sent.status in (200, 202)
-    added = reply_to(app, chat, clicked["id"], timeout=180)
+    progress, added = decide(app, offer, "Ajouter")
+    assert f"⏳ Indexation en cours… « {TITLE} »" in progress.text, progress.text
+    assert added.method == "PUT" and added.id == progress.id  # the same message, updated
     assert "✅ Ajouté à la base" in dumped(added) and "Passages" in dumped(added), dumped(added)
     with SourceRegistry(database_path(app.home)) as registry:
         (source,) = [s for s in registry.list() if s.root == "uploads"]
         assert source.title == TITLE and source.added_by == USER_AAD
 
-    activity, _ = app.sender.personal_message(new_personal_chat_id(), QUESTION, user=PIERRE)
-    answer = reply_to(app, activity["conversation"]["id"], activity["id"], timeout=180)
+    answer = say(app, new_personal_chat_id(), QUESTION, user=PIERRE, timeout=180)
     assert TITLE in dumped(answer) and "Terre Commune" in dumped(answer), dumped(answer)
 
     # a non-curator's file: a polite notice, nothing downloaded

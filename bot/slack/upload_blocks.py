@@ -17,6 +17,7 @@ from bot.uploads import (
     UploadDuplicateReply,
     UploadOfferReply,
     UploadRefusedReply,
+    progress_text,
 )
 
 Block = dict[str, Any]
@@ -99,5 +100,4 @@ def added_blocks(reply: UploadAddedReply) -> list[Block]:
 
 def progress_blocks(title: str, language: str = "fr") -> list[Block]:
     """« Indexation en cours… » while a confirmed file is ingested."""
-    text = f"⏳ Indexing “{title}”…" if language == "en" else f"⏳ Indexation en cours… « {title} »"
-    return kit.sections(kit.escape(text))
+    return kit.sections(kit.escape(progress_text(title, language)))

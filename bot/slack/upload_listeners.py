@@ -53,6 +53,7 @@ from bot.uploads import (
     UploadService,
     decision_command,
     download,
+    progress_text,
     uploads_of,
 )
 from knowledge.upload_checks import too_big
@@ -191,7 +192,7 @@ class SlackUploads:
             pending = self.service.pending.get(pending_id)
             if decision == "add" and pending is not None and self.service.is_curator(user):
                 await respond(
-                    text=kit.fallback_text(f"Indexation en cours… « {pending.title} »"),
+                    text=kit.fallback_text(progress_text(pending.title, pending.language)),
                     blocks=progress_blocks(pending.title, pending.language),
                     replace_original=True,
                 )

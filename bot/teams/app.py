@@ -15,7 +15,9 @@ without a sender acknowledged and ignored (bot/teams/inbound.py). The SDK never 
 A message is acknowledged at once (202) and answered in the background, in a proactive turn
 (the SDK's `continue_conversation`) that replies to the message: Teams waits 15 s at most for
 a request, an answer may take longer (the first one after a start ingests the knowledge base).
-A typing indicator runs meanwhile. Repeated deliveries of one activity are answered once.
+A typing indicator runs meanwhile; a click on Ajouter for a shared file posts « Indexation en
+cours… » instead, then updates that message with the result (bot/teams/upload_cards.py).
+Repeated deliveries of one activity are answered once.
 
 In a channel the bot answers when it is mentioned, and, when the app holds the
 `ChannelMessage.Read.Group` permission (the manifest asks for it), the follow-ups in a thread it
@@ -73,7 +75,7 @@ from bot.teams.messages import (
 )
 from bot.teams.project_cards import ProjectCardActions  # also registers the project cards
 from bot.teams.references import ConversationReferences, StoredConversation
-from bot.teams.upload_cards import offer_turn, teams_files
+from bot.teams.upload_cards import ACTION_UPLOAD, decision_turn, offer_turn, teams_files
 from bot.uploads import uploads_of
 
 log = logging.getLogger(__name__)
@@ -294,7 +296,15 @@ class TeamsDoor:
                 await context.send_activity(_text_message(CARD_UNREADABLE_TEXT))
                 return
             self._remember(activity)
-            self._spawn_reply(context, chat_request(activity, place, text, surface="card"))
+            request = chat_request(activity, place, text, surface="card")
+            service = uploads_of(self.chat)
+            if action.name == ACTION_UPLOAD and service is not None:
+                turn = decision_turn(
+                    self, service, request, action.data["pending"], action.data["decision"]
+                )
+                self.spawn_turn(context, turn, name="teams-upload-decision")
+            else:
+                self._spawn_reply(context, request)
         else:
             log.warning("unknown Teams card action %r", action.name)
             await context.send_activity(

@@ -7,7 +7,9 @@ Adaptive Cards (bot/uploads.py does the rest, platform-neutral).
   is downloaded (a short-lived pre-authorised address: no token is sent), checked, and the
   offer card is sent with Ajouter / Annuler (`Action.Submit`);
 - the buttons become the text command `fichier ajouter <id>` / `fichier annuler <id>`
-  (`cards.register_card_action`), handled by the chat core like any command;
+  (`cards.register_card_action`), handled by the chat core like any command; Ajouter /
+  Remplacer first posts « Indexation en cours… » and then updates that message with the
+  result (`decision_turn`);
 - `UploadOfferReply`, `UploadDuplicateReply`, `UploadRefusedReply`, `UploadAddedReply` are
   rendered here (`cards.register_renderer`, when this module is imported:
   `install_uploads` does it when Teams is configured).
@@ -19,7 +21,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.chat import ChatRequest
+from bot.chat import INTERNAL_ERROR_TEXT, ChatRequest, NoticeReply
 from bot.teams import cards as kit
 from bot.uploads import (
     MAX_FILES_PER_MESSAGE,
@@ -33,6 +35,7 @@ from bot.uploads import (
     UploadService,
     decision_command,
     download,
+    progress_text,
 )
 
 log = logging.getLogger(__name__)
@@ -90,6 +93,37 @@ def offer_turn(
             return
         for offered in files:
             reply = await door.chat.run_blocking(service.offer, request, offered)
+            await door.send_reply(context, reply)
+
+    return turn
+
+
+def decision_turn(
+    door: Any, service: UploadService, request: ChatRequest, pending_id: str, decision: str
+) -> Callable[[Any], Awaitable[None]]:
+    """The proactive turn of a click on Ajouter / Remplacer / Annuler. A curator's Ajouter
+    on a valid offer first posts « Indexation en cours… », then that message is updated
+    with the result (sent as a new message when the update fails)."""
+
+    async def turn(context: Any) -> None:
+        pending = service.pending.get(pending_id)
+        progress_id = None
+        if (
+            decision == "add"
+            and pending is not None
+            and pending.platform == request.conversation.platform
+            and service.is_curator(request.user_id)
+        ):
+            sent = await door.send_reply(
+                context, NoticeReply(progress_text(pending.title, pending.language))
+            )
+            progress_id = sent[0] if sent else None
+        try:
+            reply = await door.chat.handle(request)
+        except Exception:
+            log.exception("deciding on the shared file %s failed", pending_id)
+            reply = NoticeReply(INTERNAL_ERROR_TEXT, kind="error")
+        if not await door.replace_reply(context, progress_id, reply):
             await door.send_reply(context, reply)
 
     return turn
