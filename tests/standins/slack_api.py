@@ -188,6 +188,7 @@ class SlackStandIn:
             self.response_posts.clear()
             self.messages.clear()
             self.views.clear()
+            self.downloads.clear()
             self._failures.clear()
 
     # test controls ------------------------------------------------------------------------
