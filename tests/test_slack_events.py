@@ -432,7 +432,15 @@ def test_feedback_clicks_are_stored(start_server) -> None:
     assert row["sources"][0]["section"] == "Mauricie" and row["platform"] == "slack"
 
     app.sender.click(down, user=OTHER_USER, channel=channel, message=answer)
-    view = app.standin.wait_for(lambda s: s.views)[-1]
+    # The stand-in serves the whole session: take this click's feedback modal, not a view a
+    # job of an earlier test opened late.
+    view = app.standin.wait_for(
+        lambda s: [
+            v for v in s.views
+            if v.get("callback_id") == kit.VIEW_FEEDBACK_COMMENT
+            and v.get("private_metadata") == up["value"]
+        ]
+    )[-1]
     assert view["private_metadata"] == up["value"]
     app.sender.submit_view(
         view,
