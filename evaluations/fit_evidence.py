@@ -38,16 +38,16 @@ from retrieval.answer_composer import JOIN_MARGIN, MAX_QUOTES
 from retrieval.answer_kinds import holds
 from retrieval.evidence_features import FEATURE_NAMES
 from retrieval.evidence_model import (
-    LONE_LEAD,
     MODEL_PATH,
     EvidenceModel,
+    Ranking,
     fit_logistic,
     train,
 )
 
 FOLDS = 5
 L2 = 0.3
-CALIBRATION_L2 = 1.0
+CALIBRATION_L2 = 100.0  # chosen on the validation suite among 1, 10, 30, 100
 WRONG_COST = 1.5  # a wrong answer costs one and a half right ones
 
 
@@ -139,11 +139,10 @@ def fit_scorer(rows: Sequence[QuestionRows]) -> EvidenceModel:
 
 @dataclass(frozen=True)
 class Outcome:
-    """A question answered by its best quote: the score, the runner-up's, and whether
+    """A question answered by its best quote: what the ranking looked like and whether
     the answer is right (an abstention would be, for an unanswerable question)."""
 
-    features: np.ndarray  # the best quote's
-    lead: float  # its score minus the runner-up's
+    ranking: Ranking | None  # None: no candidate quote at all, so always an abstention
     right: bool
     answerable: bool
 
@@ -153,11 +152,10 @@ def best_outcome(model: EvidenceModel, row: QuestionRows) -> Outcome:
     documents' quotes nearly as good (territory quotes left out: an approximation)."""
     answerable = row.gold.answerable
     if not len(row.labels):
-        return Outcome(np.zeros(len(FEATURE_NAMES)), LONE_LEAD, False, answerable)
+        return Outcome(None, False, answerable)
     scores = model.scores(row.features)
     order = [int(i) for i in np.argsort(-scores)]
     best = order[0]
-    lead = float(scores[best] - scores[order[1]]) if len(order) > 1 else LONE_LEAD
     right = bool(row.answers[best])
     if answerable and not right and row.shown:
         quoted, documents = [best], {row.documents[best]}
@@ -169,7 +167,7 @@ def best_outcome(model: EvidenceModel, row: QuestionRows) -> Outcome:
                 documents.add(row.documents[i])
         text = "\n".join(row.shown[i] for i in quoted)
         right = answer_correct(text, row.gold.required_facts)
-    return Outcome(row.features[best], lead, right, answerable)
+    return Outcome(Ranking.of(row.features, scores, row.documents), right, answerable)
 
 
 def out_of_fold(rows: Sequence[QuestionRows]) -> list[Outcome]:
@@ -185,15 +183,19 @@ def out_of_fold(rows: Sequence[QuestionRows]) -> list[Outcome]:
 
 
 def calibrate(model: EvidenceModel, outcomes: Sequence[Outcome]) -> tuple[float, ...]:
-    """Weights (lead, then each feature) and bias of P(right) for `model`."""
-    inputs = np.vstack([model.calibration_inputs(o.features, o.lead) for o in outcomes])
-    right = np.asarray([1.0 if o.right else 0.0 for o in outcomes])
+    """Weights (one per calibration input) and bias of P(right) for `model`, learned
+    from the questions that had quotes to rank (the others always abstain)."""
+    ranked = [o for o in outcomes if o.ranking is not None]
+    inputs = np.vstack([model.calibration_inputs(o.ranking) for o in ranked])
+    right = np.asarray([1.0 if o.right else 0.0 for o in ranked])
     weights, bias = fit_logistic(inputs, right, l2=CALIBRATION_L2)
     return (*(float(w) for w in weights), float(bias))
 
 
 def confidences(model: EvidenceModel, outcomes: Sequence[Outcome]) -> np.ndarray:
-    return np.asarray([model.confidence(o.features, o.lead) for o in outcomes])
+    return np.asarray([
+        0.0 if o.ranking is None else model.confidence(o.ranking) for o in outcomes
+    ])
 
 
 def utility(confidence: np.ndarray, outcomes: Sequence[Outcome], threshold: float) -> float:
@@ -238,6 +240,7 @@ def fit(rows: Sequence[QuestionRows], suites: Sequence[str]) -> tuple[EvidenceMo
         "fitted_at": time.strftime("%Y-%m-%d"),
         "folds": FOLDS,
         "l2": L2,
+        "calibration_l2": CALIBRATION_L2,
         "wrong_cost": WRONG_COST,
         **summary,
     }

@@ -22,7 +22,7 @@ from retrieval.answer_kinds import holds
 from retrieval.answers import Answer, Citation
 from retrieval.evidence_candidates import Candidate
 from retrieval.evidence_features import candidate_facts
-from retrieval.evidence_model import LONE_LEAD, EvidenceModel
+from retrieval.evidence_model import EvidenceModel, Ranking
 from retrieval.filters import SearchFilters
 from retrieval.index import SearchHit
 from retrieval.question_profile import QuestionProfile
@@ -88,8 +88,8 @@ def select_quotes(
     order = [int(i) for i in np.argsort(-scores)]
     ranked = [ScoredQuote(candidates[i], float(scores[i])) for i in order]
     best = ranked[0]
-    lead = best.score - ranked[1].score if len(ranked) > 1 else LONE_LEAD
-    confidence = model.confidence(features[order[0]], lead)
+    doc_ids = [c.hit.chunk.doc_id for c in candidates]
+    confidence = model.confidence(Ranking.of(features, scores, doc_ids))
     if confidence < model.threshold:
         return Selection([], confidence)
     chosen = [best]

@@ -1,7 +1,8 @@
 """The learned evidence scorer: a linear ranking model over `evidence_features` (which
-candidate quote of a question answers it), and the calibration that turns the best
-quote's score, and its lead over the runner-up, into the probability that the answer is
-right.
+candidate quote of a question answers it), and the calibration that turns what the
+ranking looks like (the best quote's features and score, its lead over the runner-up,
+how much of the score mass it holds, whether the quotes after it come from the same
+document) into the probability that the answer is right.
 
 Both are fitted by `evaluations/fit_evidence.py` on the development questions only (the
 gold set and the development suite of unseen documents), never on the blind sets that
@@ -12,6 +13,7 @@ fitted on. Refit after changing the features: `alliances eval --fit`.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +23,7 @@ import numpy as np
 
 MODEL_PATH = Path(__file__).with_name("evidence_model.json")
 LONE_LEAD = 5.0  # the lead of a quote that has no runner-up
+AGREEMENT_DEPTH = 4  # how many quotes after the best one tell whether the sources agree
 
 
 def sigmoid(values: np.ndarray | float) -> np.ndarray | float:
@@ -77,6 +80,30 @@ def fit_ranking(
     return np.asarray(result.x)
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """What the calibration reads of one question's ranked candidate quotes."""
+
+    best_features: np.ndarray
+    best_score: float
+    lead: float  # the best score minus the runner-up's (LONE_LEAD without a runner-up)
+    share: float  # the best quote's share of the softmax mass: a clear winner or a crowd
+    agreement: float  # share of the next quotes that come from the best one's document
+
+    @classmethod
+    def of(cls, features: np.ndarray, scores: np.ndarray, documents: Sequence[str]) -> Ranking:
+        order = np.argsort(-scores)
+        best = int(order[0])
+        following = [documents[int(i)] for i in order[1 : 1 + AGREEMENT_DEPTH]]
+        return cls(
+            best_features=features[best],
+            best_score=float(scores[best]),
+            lead=float(scores[best] - scores[order[1]]) if len(order) > 1 else LONE_LEAD,
+            share=float(1.0 / np.exp(scores - scores[best]).sum()),
+            agreement=sum(d == documents[best] for d in following) / AGREEMENT_DEPTH,
+        )
+
+
 @dataclass
 class EvidenceModel:
     """Scores candidate quotes and says how likely the best one makes a right answer."""
@@ -86,10 +113,10 @@ class EvidenceModel:
     bias: float
     mean: np.ndarray
     scale: np.ndarray
-    # P(right) = sigmoid(w . [lead, standardised features of the best quote] + bias): the
-    # ranking scores say which quote is best but, being relative within a question, not
-    # whether it answers; the best quote's own features (how much of the question it
-    # covers, what it contradicts, how much of the question the base never mentions) do.
+    # P(right) = sigmoid(w . calibration_inputs + bias): the ranking scores say which quote
+    # is best but, being relative within a question, not whether it answers; the best
+    # quote's own features (how much of the question it covers, what it contradicts, how
+    # much of the question the base never mentions) and the shape of the ranking do.
     calibration: tuple[float, ...] = ()
     threshold: float = 0.5  # below it, the answerer abstains
     about: dict[str, Any] = field(default_factory=dict)
@@ -100,17 +127,20 @@ class EvidenceModel:
             return np.zeros(0)
         return ((features - self.mean) / self.scale) @ self.weights + self.bias
 
-    def calibration_inputs(self, best_features: np.ndarray, lead: float) -> np.ndarray:
-        standardised = (np.asarray(best_features, dtype=np.float64) - self.mean) / self.scale
-        return np.concatenate([[min(lead, LONE_LEAD)], standardised])
+    def calibration_inputs(self, ranking: Ranking) -> np.ndarray:
+        features = np.asarray(ranking.best_features, dtype=np.float64)
+        standardised = (features - self.mean) / self.scale
+        return np.concatenate([
+            [min(ranking.lead, LONE_LEAD)], standardised,
+            [ranking.best_score, ranking.share, ranking.agreement],
+        ])
 
-    def confidence(self, best_features: np.ndarray, lead: float) -> float:
-        """Calibrated probability that an answer built on the best quote is right, from its
-        features and its lead over the runner-up (a clear winner is likelier right)."""
+    def confidence(self, ranking: Ranking) -> float:
+        """Calibrated probability that an answer built on the best quote is right."""
         if not self.calibration:
             return 0.5
         weights = np.asarray(self.calibration)
-        inputs = self.calibration_inputs(best_features, lead)
+        inputs = self.calibration_inputs(ranking)
         return float(sigmoid(inputs @ weights[:-1] + weights[-1]))
 
     def to_dict(self) -> dict[str, Any]:

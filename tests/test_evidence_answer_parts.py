@@ -94,7 +94,7 @@ def test_logistic_fit_learns_a_separating_feature() -> None:
 
 def _model(threshold: float) -> EvidenceModel:
     size = len(FEATURE_NAMES)
-    calibration = (0.0,) * (size + 1) + (0.0,)  # confidence 0.5 whatever the quote
+    calibration = (0.0,) * (size + 4) + (0.0,)  # confidence 0.5 whatever the quote
     return EvidenceModel(FEATURE_NAMES, np.zeros(size), 0.0, np.zeros(size), np.ones(size),
                          calibration, threshold)
 
