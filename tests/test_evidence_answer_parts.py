@@ -13,7 +13,7 @@ from retrieval.answer_composer import select_quotes
 from retrieval.chunking import Chunk
 from retrieval.evidence_candidates import candidates, passage_candidates
 from retrieval.evidence_features import FEATURE_NAMES
-from retrieval.evidence_model import EvidenceModel, fit_logistic, sigmoid
+from retrieval.evidence_model import LONE_LEAD, EvidenceModel, Ranking, fit_logistic, sigmoid
 from retrieval.index import SearchHit
 from retrieval.question_profile import profile_question
 from retrieval.spans import Span, spans_in
@@ -90,6 +90,24 @@ def test_logistic_fit_learns_a_separating_feature() -> None:
     labels = (features[:, 0] > 0).astype(float)
     weights, _ = fit_logistic(features, labels, l2=0.1)
     assert weights[0] > 3 * abs(weights[1])
+
+
+def test_ranking_reads_the_lead_the_share_and_the_agreeing_sources() -> None:
+    features = np.arange(12, dtype=float).reshape(6, 2)
+    scores = np.array([0.0, 3.0, 1.0, 1.0, -2.0, 2.0])
+    documents = ["a", "b", "b", "c", "b", "a"]
+    ranking = Ranking.of(features, scores, documents)
+    assert ranking.best_features.tolist() == [2.0, 3.0]
+    assert ranking.best_score == 3.0
+    assert ranking.lead == pytest.approx(1.0)
+    assert ranking.share == pytest.approx(float(np.exp(3.0) / np.exp(scores).sum()))
+    # after "b" (3.0) come "a" (2.0), then "b" and "c" (1.0), then "a" (0.0): one of four
+    assert ranking.agreement == pytest.approx(0.25)
+
+
+def test_a_lone_quote_has_the_whole_share_and_the_lone_lead() -> None:
+    ranking = Ranking.of(np.zeros((1, 3)), np.array([-4.0]), ["a"])
+    assert (ranking.lead, ranking.share, ranking.agreement) == (LONE_LEAD, 1.0, 0.0)
 
 
 def _model(threshold: float) -> EvidenceModel:
