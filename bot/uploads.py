@@ -635,6 +635,22 @@ class UploadService:
             return self._gone("fr")
         return self.decide(request, match.group("id"), decision)
 
+    def will_index(
+        self, request: ChatRequest, pending_id: str, decision: str
+    ) -> PendingUpload | None:
+        """The offer that `decide` is about to index (a curator's Ajouter on an offer of
+        this platform), so that the adapters can say « Indexation en cours… » first; None
+        when the decision will not index anything."""
+        pending = self.pending.get(pending_id)
+        if (
+            decision == "add"
+            and pending is not None
+            and pending.platform == request.conversation.platform
+            and self.is_curator(request.user_id)
+        ):
+            return pending
+        return None
+
     def decide(self, request: ChatRequest, pending_id: str, decision: str) -> ChatReply:
         pending = self.pending.get(pending_id)
         if pending is None or pending.platform != request.conversation.platform:

@@ -262,19 +262,13 @@ class ChunkStore:
         for chunk_id, doc_id, tokens, metadata in rows:
             yield LexicalRow(chunk_id, doc_id, json.loads(tokens), json.loads(metadata))
 
-    def texts_containing(
-        self, fragment: str, limit: int, doc_ids: Iterable[str] | None = None
-    ) -> list[str]:
-        """Up to `limit` chunk texts holding `fragment` (all chunks, or the given documents'
-        only: what changed since a cache was filled)."""
-        return [text for _, text in self.passages_containing(fragment, limit, doc_ids)]
-
     def passages_containing(
         self, fragment: str, limit: int, doc_ids: Iterable[str] | None = None
     ) -> list[tuple[str, str]]:
-        """(document, text) of up to `limit` chunks holding `fragment`, like
-        `texts_containing`. Through this thread's read connection, never the writer's,
-        which another thread may be in the middle of a transaction on."""
+        """(document, text) of up to `limit` chunks holding `fragment` (all chunks, or the
+        given documents' only: what changed since a cache was filled). Through this thread's
+        read connection, never the writer's, which another thread may be in the middle of a
+        transaction on."""
         sql = "SELECT doc_id, text FROM chunks WHERE instr(text, ?) > 0"
         if doc_ids is None:
             return [(row[0], row[1]) for row in self._rows(f"{sql} LIMIT ?", [fragment, limit])]

@@ -225,16 +225,16 @@ def test_healthz_is_not_ready_while_a_document_is_half_written(tmp_path: Path) -
     assert time.perf_counter() - started < 30
 
 
-def test_texts_containing_reads_committed_rows_only(tmp_path: Path) -> None:
+def test_passages_containing_reads_committed_rows_only(tmp_path: Path) -> None:
     store = ChunkStore(tmp_path / "alliances.db")
     store.replace_documents([_document("a", "le Fonds québécois (FQIS)"),
                              _document("b", "rien"), _document("c", "encore le (FQIS)")])
-    assert sorted(store.texts_containing("(FQIS)", 10)) == [
-        "encore le (FQIS)", "le Fonds québécois (FQIS)"
+    assert sorted(store.passages_containing("(FQIS)", 10)) == [
+        ("a", "le Fonds québécois (FQIS)"), ("c", "encore le (FQIS)")
     ]
-    assert store.texts_containing("(FQIS)", 10, ["b", "c"]) == ["encore le (FQIS)"]
-    assert len(store.texts_containing("(FQIS)", 1)) == 1
+    assert store.passages_containing("(FQIS)", 10, ["b", "c"]) == [("c", "encore le (FQIS)")]
+    assert len(store.passages_containing("(FQIS)", 1)) == 1
     with store.db.atomic():  # a writer's open transaction is invisible to readers
         store.db.execute("UPDATE chunks SET text = 'ni (FQIS)' WHERE doc_id = 'b'")
-        assert len(store.texts_containing("(FQIS)", 10)) == 2
-    assert len(store.texts_containing("(FQIS)", 10)) == 3
+        assert len(store.passages_containing("(FQIS)", 10)) == 2
+    assert len(store.passages_containing("(FQIS)", 10)) == 3

@@ -189,8 +189,8 @@ class SlackUploads:
             surface="button",
         )
         try:
-            pending = self.service.pending.get(pending_id)
-            if decision == "add" and pending is not None and self.service.is_curator(user):
+            pending = self.service.will_index(request, pending_id, decision)
+            if pending is not None:
                 await respond(
                     text=kit.fallback_text(progress_text(pending.title, pending.language)),
                     blocks=progress_blocks(pending.title, pending.language),

@@ -106,14 +106,9 @@ def decision_turn(
     with the result (sent as a new message when the update fails)."""
 
     async def turn(context: Any) -> None:
-        pending = service.pending.get(pending_id)
+        pending = service.will_index(request, pending_id, decision)
         progress_id = None
-        if (
-            decision == "add"
-            and pending is not None
-            and pending.platform == request.conversation.platform
-            and service.is_curator(request.user_id)
-        ):
+        if pending is not None:
             sent = await door.send_reply(
                 context, NoticeReply(progress_text(pending.title, pending.language))
             )
