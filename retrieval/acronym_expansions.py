@@ -12,11 +12,11 @@ solidarité) and the action plans' own names (`knowledge.catalog_plans.PLANS`).
 from __future__ import annotations
 
 import re
-import threading
 
 from knowledge.catalog_plans import PLANS
 from knowledge.folding import fold
 from retrieval.chunk_store import ChunkStore
+from retrieval.document_memo import DocumentMemo
 
 # Staff usage no document spells out.
 STAFF_GLOSSARY: dict[str, tuple[str, ...]] = {
@@ -78,42 +78,16 @@ class AcronymExpansions:
 
     def __init__(self, store: ChunkStore) -> None:
         self._store = store
-        self._lock = threading.Lock()
         # acronym -> document -> the definitions that document gives
-        self._defined: dict[str, dict[str, list[str]]] = {}
-        self._seen_change: int | None = None
+        self._defined: DocumentMemo[list[str]] = DocumentMemo(store, self._definitions)
         self._plans = _plan_names()
 
     def expansions(self, acronym: str) -> tuple[str, ...]:
         key = acronym.upper()
-        with self._lock:
-            self._catch_up()
-            if key not in self._defined:
-                self._defined[key] = self._definitions(key, None)
-            found = list(STAFF_GLOSSARY.get(key, ())) + list(self._plans.get(key, ()))
-            for definitions in self._defined[key].values():
-                found += [d for d in definitions if d not in found]
-            return tuple(found)
-
-    def _catch_up(self) -> None:
-        """Forget what the documents changed since the last question said, and read them
-        again; everything, when the change log no longer reaches back that far."""
-        if self._seen_change is None:
-            self._seen_change = self._store.latest_change()
-            return
-        changes = self._store.changes_since(self._seen_change)
-        if changes is None:
-            self._defined.clear()
-            self._seen_change = self._store.latest_change()
-            return
-        changed, self._seen_change = changes
-        if not changed:
-            return
-        for acronym, by_document in self._defined.items():
-            for doc_id in changed:
-                by_document.pop(doc_id, None)
-            for doc_id, definitions in self._definitions(acronym, changed).items():
-                by_document[doc_id] = definitions
+        found = list(STAFF_GLOSSARY.get(key, ())) + list(self._plans.get(key, ()))
+        for definitions in self._defined.by_document(key).values():
+            found += [d for d in definitions if d not in found]
+        return tuple(found)
 
     def _definitions(self, acronym: str, doc_ids: set[str] | None) -> dict[str, list[str]]:
         marker = f"({acronym})"

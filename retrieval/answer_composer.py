@@ -25,6 +25,7 @@ from retrieval.evidence_features import candidate_facts
 from retrieval.evidence_model import EvidenceModel, Ranking
 from retrieval.filters import SearchFilters
 from retrieval.index import SearchHit
+from retrieval.known_subjects import UnknownSubject
 from retrieval.question_profile import QuestionProfile
 from retrieval.spans import spans_in
 
@@ -224,17 +225,22 @@ def compose(
 
 def abstention(
     question: str, language: str, hits: Sequence[SearchHit], filters: SearchFilters,
-    confidence: float,
+    confidence: float, unknown: UnknownSubject | None = None,
 ) -> Answer:
-    """"Not in the knowledge base", with the closest sources."""
+    """"Not in the knowledge base" (saying what it never mentions, when that is why),
+    with the closest sources."""
     closest = [citation_for(hit) for hit in hits[:3]]
     names = "; ".join(f"{c.title} — {c.section}" for c in closest)
     if language == "en":
         text = "This is not in the knowledge base."
+        if unknown:
+            text += f" No document mentions {unknown.describe(language)}."
         if names:
             text += f" Closest sources: {names}."
     else:
         text = "Je ne trouve pas la réponse dans la base de connaissances."
+        if unknown:
+            text += f" Aucun document ne mentionne {unknown.describe(language)}."
         if names:
             text += f" Sources les plus proches : {names}."
     return Answer(

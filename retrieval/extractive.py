@@ -40,6 +40,7 @@ from retrieval.evidence_model import EvidenceModel, load_model
 from retrieval.filters import SearchFilters
 from retrieval.followups import Turn
 from retrieval.index import KnowledgeIndex, SearchHit
+from retrieval.known_subjects import MeasureMentions, UnknownSubject, unknown_subject
 from retrieval.language import detect_language
 from retrieval.project_evidence import ProjectEvidence
 from retrieval.question_profile import QuestionProfile, profile_question
@@ -72,6 +73,8 @@ class Evidence:
     profile: QuestionProfile
     named_projects: frozenset[int] = frozenset()
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # What the question names that no passage does: nothing to quote, whatever was found.
+    unknown: UnknownSubject | None = None
 
 
 @dataclass
@@ -132,7 +135,8 @@ class ExtractiveAnswerer(RunnableSerializable[AnswerRequest, Answer]):
         projects, project_hits = parts.projects.named_in(request.question)
         seen = {hit.chunk.chunk_id for hit in hits}
         hits += [hit for hit in project_hits if hit.chunk.chunk_id not in seen]
-        return Evidence(language, hits, profile, projects, dict(result.timings_ms))
+        unknown = unknown_subject(profile, parts.stats(), parts.measures.known)
+        return Evidence(language, hits, profile, projects, dict(result.timings_ms), unknown)
 
     def _territory_hits(
         self, request: AnswerRequest, profile: QuestionProfile, language: str,
@@ -162,7 +166,7 @@ class ExtractiveAnswerer(RunnableSerializable[AnswerRequest, Answer]):
     def score(self, request: AnswerRequest, evidence: Evidence) -> ScoredEvidence:
         """The candidate quotes of the evidence, their features and scores."""
         parts = self._parts()
-        found = candidates(evidence.hits)
+        found = [] if evidence.unknown else candidates(evidence.hits)
         if not found:
             empty = np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
             return ScoredEvidence([], empty, np.zeros(0))
@@ -187,7 +191,7 @@ class ExtractiveAnswerer(RunnableSerializable[AnswerRequest, Answer]):
         if not selection.quotes:
             return abstention(
                 request.question, evidence.language, evidence.hits, request.filters,
-                selection.confidence,
+                selection.confidence, evidence.unknown,
             )
         return compose(request.question, evidence.profile, selection, request.filters)
 
@@ -207,6 +211,7 @@ class _Parts:
         self.quotes = QuoteVectors(database_path(index.home), index.encoder)
         self.acronyms = AcronymExpansions(index.store)
         self.projects = ProjectEvidence(index.home)
+        self.measures = MeasureMentions(index.store)
         self._last_query: tuple[str, np.ndarray] | None = None
 
     @classmethod

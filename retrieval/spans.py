@@ -19,7 +19,7 @@ _RANGE = re.compile(
 # A comma or point closes a year ("en 2025.") unless a digit follows ("2 025,50 $").
 _YEAR = re.compile(r"(?<![\d,.$])((?:19|20)\d{2})(?!\d|[,.]\d|\s*\$)")
 _MEASURE = re.compile(
-    r"\b(?:mesures?|measures?|mes\.)\s*(?:n[o°º]?\.?\s*|numero\s*|number\s*|#\s*)?"
+    r"\b(?:mesures?|measures?|mes\.)\s*:?\s*(?:n[o°º]?\.?\s*|numero\s*|number\s*|#\s*)?"
     r"(\d{1,2}(?:[.,]\d{1,2})?)(?![\d])"
     r"|(?<![\w$,.])m\s?(\d{1,2})(?![\d.,]|\s*\$|\s*%)\b",
     re.IGNORECASE,

@@ -1,0 +1,78 @@
+"""Whether a question is about something the knowledge base never mentions.
+
+A question about « la mesure 52 du PAGIEPS » when no passage names a measure 52, or about
+« le Trillium » when no passage uses that name, cannot be answered from the documents,
+however close some passage's wording is. What the base mentions is read from its passages
+(the names through the term statistics, the measures through `MeasureMentions`), so a
+document added tomorrow that names measure 52 makes the question answerable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from retrieval.chunk_store import ChunkStore
+from retrieval.document_memo import DocumentMemo
+from retrieval.evidence_features import TermStats, unknown_name_share
+from retrieval.question_profile import QuestionProfile
+from retrieval.spans import measure_numbers
+
+# A number held by this many passages is common (amounts, counts); the measure is looked
+# for among them all the same, so only a pathological base reaches the cap.
+_MAX_ROWS = 5000
+
+
+def names_measure(text: str, number: str) -> bool:
+    """Whether a passage names measure `number`: « mesure 52 », « M 11 », « N° DE LA
+    MESURE : 1.1 », or a numbered line of a plan's outline (« 3.2 Soutenir les actions… »)."""
+    if number in measure_numbers(text):
+        return True
+    return "." in number and re.search(
+        rf"(?m)^\s*{re.escape(number)}\s+[^\W\d]", text
+    ) is not None
+
+
+class MeasureMentions:
+    """Which documents name a measure number, learned from the passages."""
+
+    def __init__(self, store: ChunkStore) -> None:
+        self._store = store
+        self._memo: DocumentMemo[bool] = DocumentMemo(store, self._read)
+
+    def known(self, number: str) -> bool:
+        return any(self._memo.by_document(number).values())
+
+    def _read(self, number: str, doc_ids: set[str] | None) -> dict[str, bool]:
+        named: dict[str, bool] = {}
+        for doc_id, text in self._store.passages_containing(number, _MAX_ROWS, doc_ids):
+            named[doc_id] = named.get(doc_id, False) or names_measure(text, number)
+        return named
+
+
+@dataclass(frozen=True)
+class UnknownSubject:
+    """What the question names that no passage does: its measures or its names."""
+
+    measures: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+
+    def describe(self, language: str) -> str:
+        """« la mesure 52 » / "measure 52", « Trillium » …, for the abstention."""
+        if self.measures:
+            word = "measure" if language == "en" else "la mesure"
+            return " ; ".join(f"{word} {number}" for number in self.measures)
+        return ", ".join(f"« {name} »" for name in self.names)
+
+
+def unknown_subject(
+    profile: QuestionProfile, stats: TermStats, measure_known: Callable[[str], bool]
+) -> UnknownSubject | None:
+    """What makes the question unanswerable from this base, if anything: every measure it
+    names is one no passage names, or every name it uses is one no passage uses."""
+    if profile.measures and not any(measure_known(n) for n in profile.measures):
+        return UnknownSubject(measures=tuple(profile.measures))
+    if profile.names and unknown_name_share(profile, stats) >= 1.0:
+        return UnknownSubject(names=tuple(name.text for name in profile.names))
+    return None
