@@ -1,22 +1,27 @@
 """The question sets the assistant is measured on, and what each may be used for.
 
-| suite            | questions                        | documents added           | role       |
-|------------------|----------------------------------|---------------------------|------------|
-| `dev`            | `gold/questions.jsonl`           | none                      | fit        |
-| `unseen-dev`     | `unseen_dev/questions.jsonl`     | `unseen_dev/documents/`   | fit        |
-| `paraphrase-dev` | `paraphrase_dev/questions.jsonl` | none                      | validation |
-| `blind`          | `blind/questions.jsonl`          | none                      | held-out   |
-| `unseen`         | `unseen/questions.jsonl`         | `unseen/documents/`       | held-out   |
+| suite                   | questions (`evaluations/…`)        | documents added    | role       |
+|-------------------------|------------------------------------|--------------------|------------|
+| `dev`                   | `gold/questions.jsonl`             | none               | fit        |
+| `unseen-dev`            | `unseen_dev/questions.jsonl`       | `unseen_dev/…`     | fit        |
+| `paraphrase-fit`        | `paraphrase_fit/questions.jsonl`   | none               | fit        |
+| `unseen-dev-paraphrase` | `unseen_dev_paraphrase/questions…` | `unseen_dev/…`     | fit        |
+| `paraphrase-dev`        | `paraphrase_dev/questions.jsonl`   | none               | validation |
+| `blind`                 | `blind/questions.jsonl`            | none               | held-out   |
+| `unseen`                | `unseen/questions.jsonl`           | `unseen/documents` | held-out   |
 
 Roles: the evidence scorer is fitted on the "fit" suites; a "validation" suite is read and
 used to choose between designs (features, training data) by how a model fitted without it
 does on it, and is never fitted on; "held-out" suites measure the chosen model once and
 are never used for any choice. The paraphrase and blind sets were written by helpers who
 read only the documents, never the answerer's code or any other question set; the blind
-ones were frozen before any tuning. The fitting script (`evaluations/fit_evidence.py`)
-refuses anything but "fit" suites. Every suite is answered from one index that
-holds the shipped base and every suite's documents, so adding documents is part of what
-is measured: the shipped-base questions must hold when the others are there.
+ones were frozen before any tuning. The two paraphrase fit suites were written later the
+same way (a helper reading only the documents), so that the scorer learns from questions
+worded as people word them, not only from the first team's gold set. The fitting script
+(`evaluations/fit_evidence.py`) refuses anything but "fit" suites. Every suite is
+answered from one index that holds the shipped base and every suite's documents, so adding
+documents is part of what is measured: the shipped-base questions must hold when the
+others are there.
 """
 
 from __future__ import annotations
@@ -66,6 +71,13 @@ SUITES: dict[str, Suite] = {
         "unseen-dev", ROOT / "unseen_dev" / "questions.jsonl", ROOT / "unseen_dev" / "documents",
         role="fit",
     ),
+    "paraphrase-fit": Suite(
+        "paraphrase-fit", ROOT / "paraphrase_fit" / "questions.jsonl", None, role="fit",
+    ),
+    "unseen-dev-paraphrase": Suite(
+        "unseen-dev-paraphrase", ROOT / "unseen_dev_paraphrase" / "questions.jsonl",
+        ROOT / "unseen_dev" / "documents", role="fit",
+    ),
     "paraphrase-dev": Suite(
         "paraphrase-dev", ROOT / "paraphrase_dev" / "questions.jsonl", None, role="validation",
     ),
@@ -88,4 +100,5 @@ def suite(name: str) -> Suite:
 
 def added_documents(names: tuple[str, ...] = tuple(SUITES)) -> list[Path]:
     """The documents the named suites add to the shipped base."""
-    return [path for name in names for path in SUITES[name].document_files()]
+    paths = [path for name in names for path in SUITES[name].document_files()]
+    return list(dict.fromkeys(paths))  # two suites may share their documents

@@ -20,18 +20,18 @@ from evaluations.suite_report import answer_records, suite_metrics
 from evaluations.suites import added_documents
 
 # suite -> (min accuracy, min abstention recall, max confident-wrong share)
-# Measured 2026-12-07 with the scorer refitted on dev + unseen-dev and its calibration
-# regularised (chosen on paraphrase-dev), from an index holding the shipped base and the
-# 34 documents of every suite: blind 0.354 / 0.600 / 0.037, unseen 0.333 / 0.800 / 0.020.
-# The calibration change traded answers for trust: the previous scorer gave blind
-# 0.484 / 0.467 / 0.120 and unseen 0.393 / 0.667 / 0.121, for about the same utility (+1
-# right, -1.5 wrong, +1 right abstention: blind 0.178 -> 0.181, unseen 0.187 -> 0.162).
-# So the accuracy floors went down while the abstention and confident-wrong floors went
-# up, each by that measured change, not to let a regression pass; docs/evaluation.md
-# gives both.
+# Measured 2026-12-07 with the scorer fitted on all four fit suites (dev, unseen-dev and
+# the two paraphrase fit suites, 725 questions; calibration regularisation chosen on
+# paraphrase-dev), a question naming only measures or names no passage mentions abstained,
+# from an index holding the shipped base and the 34 documents of every suite: blind
+# 0.398 / 0.700 / 0.047, unseen 0.333 / 0.867 / 0.020. Before the paraphrase fit suites
+# (fitted on dev + unseen-dev only): blind 0.366 / 0.633 / 0.031, unseen 0.333 / 0.800 /
+# 0.020; before the calibration change: blind 0.484 / 0.467 / 0.120, unseen 0.393 / 0.667
+# / 0.121. Each floor moved only with a measured change, never to let a regression pass;
+# docs/evaluation.md gives them all.
 FLOORS = {
-    "blind": (0.32, 0.56, 0.06),
-    "unseen": (0.30, 0.73, 0.05),
+    "blind": (0.36, 0.65, 0.06),
+    "unseen": (0.30, 0.80, 0.05),
 }
 
 
