@@ -2,7 +2,10 @@
 
 Answers are graded by required facts: a fact is present when its comparison key (accents,
 case, apostrophes and dashes folded by `knowledge.folding.fold`, numbers normalised by
-`evaluations.numbers`, punctuation as spaces) occurs in the answer's key as whole words.
+`evaluations.numbers`, punctuation as spaces) occurs in the answer's key as whole words,
+or its surface key (the same without the numbers normalised) in the answer's surface key:
+a fact may give a figure as the document writes it, but not in full ("13,7 M" for the
+document's "13,7 M$").
 Retrieval is graded at document level: a ranking of chunks is reduced to the documents
 it reaches, each counted once, at its first (best) rank.
 """
@@ -23,6 +26,8 @@ Fact = str | Sequence[str]
 
 _POINT_PLACEHOLDER = "\x00"
 _DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
+_THOUSANDS_SPACE = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
 _NOT_KEY_CHARS = re.compile(rf"[^0-9a-z%{_POINT_PLACEHOLDER}]+")
 
 STOP_WORDS: frozenset[str] = frozenset(
@@ -46,7 +51,17 @@ def comparison_key(text: str) -> str:
     case, ligatures, apostrophes, dashes), then every character other than a letter, a
     digit, "%" or a decimal point becomes a space; spaces are collapsed.
     """
-    folded = fold(normalize_numbers(text))
+    return _key(fold(normalize_numbers(text)))
+
+
+def surface_key(text: str) -> str:
+    """The comparison key with numbers as written: "160,1 M$" -> "160.1 m" (a decimal
+    comma read as a point, the spaces between groups of thousands dropped, so that "200 $"
+    is not found in "1 845 200 $"), so that a fact "160,1" is found in it."""
+    return _key(_THOUSANDS_SPACE.sub("", _DECIMAL_COMMA.sub(".", fold(text))))
+
+
+def _key(folded: str) -> str:
     folded = _DECIMAL_POINT.sub(_POINT_PLACEHOLDER, folded)
     spaced = _NOT_KEY_CHARS.sub(" ", folded)
     return " ".join(spaced.split()).replace(_POINT_PLACEHOLDER, ".")
@@ -78,11 +93,14 @@ def fact_present(answer_text: str, fact: Fact) -> bool:
     True
     """
     answer_key = comparison_key(answer_text)
+    answer_surface = surface_key(answer_text)
     for alternative in fact_alternatives(fact):
         needle = comparison_key(alternative)
         if not needle:
             raise ValueError(f"Empty fact after normalisation: {alternative!r}")
-        if _key_contains(answer_key, needle):
+        if _key_contains(answer_key, needle) or _key_contains(
+            answer_surface, surface_key(alternative)
+        ):
             return True
     return False
 

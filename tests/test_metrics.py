@@ -216,6 +216,29 @@ def test_fact_present_whole_words_only() -> None:
     assert fact_present("C'est la mesure 1.1.", "1.1")
 
 
+def test_fact_present_as_the_document_writes_the_figure() -> None:
+    # A fact may give a figure as written, without its unit: "13,7 M" for "13,7 M$".
+    assert fact_present("2010-2011 : 13,7 M$", "13,7 M")
+    assert fact_present("investissements totaux de 160,1 M$ du FQIS", "160,1")
+    assert fact_present("Le FQIS est doté de 115 M\\$", "115 M")
+    assert not fact_present("Les parts : 3,1 et 2,5.", "1,2")
+    assert not fact_present("12,5 M$", "2,5")
+    assert not fact_present("une enveloppe de 1 845 200 $", "200 $")
+    assert not fact_present("une enveloppe de 1 845 200 $", "845 200")
+
+
+@settings(max_examples=200, deadline=None)
+@given(whole=st.integers(min_value=1, max_value=999), tenth=st.integers(min_value=0, max_value=9),
+       other=st.integers(min_value=1, max_value=999))
+def test_a_figure_as_written_is_found_only_in_itself(whole: int, tenth: int, other: int) -> None:
+    written = f"{whole},{tenth}"
+    assert fact_present(f"une enveloppe de {written} M$ du FQIS", f"{written} M")
+    assert fact_present(f"une enveloppe de {written} M$ du FQIS", written)
+    assert fact_present(f"{other} 000 $ puis {written} M$", written)
+    if other != whole:
+        assert not fact_present(f"une enveloppe de {other},{tenth} M$", written)
+
+
 def test_fact_alternatives_any_of() -> None:
     assert fact_present("Par le FQIS.", ["Fonds québécois d'initiatives sociales", "FQIS"])
     assert not fact_present("Par le fonds.", ["Fonds québécois d'initiatives sociales", "FQIS"])

@@ -23,14 +23,15 @@ from evaluations.suites import added_documents
 # Measured 2026-12-07 with the scorer fitted on all four fit suites (dev, unseen-dev and
 # the two paraphrase fit suites, 725 questions; calibration regularisation chosen on
 # paraphrase-dev), a question naming only measures or names no passage mentions abstained,
-# from an index holding the shipped base and the 34 documents of every suite: blind
-# 0.398 / 0.700 / 0.047, unseen 0.333 / 0.867 / 0.020. Before the paraphrase fit suites
-# (fitted on dev + unseen-dev only): blind 0.366 / 0.633 / 0.031, unseen 0.333 / 0.800 /
-# 0.020; before the calibration change: blind 0.484 / 0.467 / 0.120, unseen 0.393 / 0.667
-# / 0.121. Each floor moved only with a measured change, never to let a regression pass;
-# docs/evaluation.md gives them all.
+# graded with facts found as written ("160,1" in "160,1 M$"), from an index holding the
+# shipped base and the 34 documents of every suite: blind 0.441 / 0.700 / 0.037, unseen
+# 0.345 / 0.867 / 0.040. Earlier the same day (old grader, fitted on dev + unseen-dev):
+# blind 0.354 / 0.600 / 0.037, unseen 0.333 / 0.800 / 0.020; before the calibration
+# change: blind 0.484 / 0.467 / 0.120, unseen 0.393 / 0.667 / 0.121. Each floor moved
+# only with a measured change, never to let a regression pass; docs/evaluation.md gives
+# them all.
 FLOORS = {
-    "blind": (0.36, 0.65, 0.06),
+    "blind": (0.40, 0.65, 0.05),
     "unseen": (0.30, 0.80, 0.05),
 }
 
