@@ -196,7 +196,7 @@ class SourceCardReply:
                 f"shipped with the assistant (indexed {when_text(source.added_at)})",
             )
         else:
-            who = source.added_by or _say(language, "ligne de commande", "command line")
+            who = source.added_by_label or _say(language, "ligne de commande", "command line")
             origin = _say(
                 language,
                 f"{who}, le {when_text(source.added_at)}",
@@ -210,7 +210,7 @@ class SourceCardReply:
             facts.append(
                 (
                     _say(language, "Retiré", "Removed"),
-                    f"{when_text(source.removed_at)} ({source.removed_by or '?'})",
+                    f"{when_text(source.removed_at)} ({source.removed_by_label or '?'})",
                 )
             )
         return facts
@@ -422,9 +422,9 @@ def action_label(entry: SourceAuditEntry, language: str) -> str:
 
 def history_line(entry: SourceAuditEntry, language: str, actor: str | None = None) -> str:
     """`2025-06-15 14:03 UTC — corrigé par U0MARIE01 — région : Mauricie → Outaouais`
-    (`actor`: how to show who did it, default their id)."""
+    (`actor`: how to show who did it, default their name when known, else their id)."""
     text = f"{when_text(entry.at)} — {action_label(entry, language)}"
-    who = actor or entry.actor
+    who = actor or entry.actor_label
     if who:
         text += _say(language, f" par {who}", f" by {who}")
     changes = history_changes(entry, language)
@@ -622,6 +622,7 @@ class SourceCommands:
                     request,
                 )
             try:
+                registry.remember_name(request.user_id, request.user_name)
                 after = registry.correct(source.number, command.changes, by=request.user_id)
             except SourceCorrectionError as error:
                 return self._error(
@@ -659,6 +660,7 @@ class SourceCommands:
             if source.removed:
                 return SourceRemovedReply(source, None, already=True, language=language)
             passages = self._passages(source.doc_id)
+            registry.remember_name(request.user_id, request.user_name)
             after = registry.remove(source.number, by=request.user_id)
         unindexed: bool | None = None
         if remove is not None:

@@ -254,6 +254,16 @@ def _who(actor: str | None, language: str) -> str:
     return actor or _say(language, "la ligne de commande", "the command line")
 
 
+def _added_by(
+    source: Source, language: str, who: Callable[[str | None], str] | None
+) -> str:
+    """Who added a source: as the adapter shows a person (`who`, given their id), else by
+    name when known, else by id."""
+    if who is not None:
+        return who(source.added_by)
+    return _who(source.added_by_label, language)
+
+
 @dataclass(frozen=True)
 class UploadOfferReply:
     """« Ajouter « titre » à la base de connaissances ? » (or « Remplacer … »), with the
@@ -286,7 +296,7 @@ class UploadOfferReply:
                 f"Ajouter « {self.title} » à la base de connaissances ?",
                 f"Add “{self.title}” to the knowledge base?",
             )
-        by = (who or (lambda actor: _who(actor, lang)))(old.added_by)
+        by = _added_by(old, lang, who)
         if old.shipped:
             by = _say(lang, "fourni avec l'assistant", "shipped with the assistant")
             return _say(
@@ -338,7 +348,7 @@ class UploadDuplicateReply:
                 f"Already in the knowledge base: “{source.title}” [{source.number}], shipped "
                 "with the assistant. Nothing was added.",
             )
-        by = (who or (lambda actor: _who(actor, lang)))(source.added_by)
+        by = _added_by(source, lang, who)
         return _say(
             lang,
             f"Déjà dans la base : « {source.title} » [{source.number}], ajouté par {by} le "
@@ -402,7 +412,7 @@ class UploadAddedReply:
 
     def facts(self, who: Callable[[str | None], str] | None = None) -> list[tuple[str, str]]:
         lang, source = self.language, self.source
-        by = (who or (lambda actor: _who(actor, lang)))(source.added_by)
+        by = _added_by(source, lang, who)
         return [
             (_say(lang, "Titre", "Title"), source.title),
             (_say(lang, "Adresse (URL)", "Source URL"), source.url or "—"),
@@ -686,6 +696,7 @@ class UploadService:
     def _add(self, request: ChatRequest, pending: PendingUpload, assistant: Any) -> ChatReply:
         language = pending.language
         with SourceRegistry.open(self.data_home) as registry:
+            registry.remember_name(request.user_id, request.user_name)
             same = [s for s in registry.list() if self._file_hash(Path(s.path)) == pending.sha256]
             if same:  # added meanwhile (another click, another curator)
                 self.pending.discard(pending.folder)

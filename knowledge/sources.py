@@ -89,10 +89,22 @@ class Source:
     corrected: tuple[str, ...]  # the fields a person set
     removed_at: str | None = None
     removed_by: str | None = None
+    # What people are called where names are not shown from ids (Teams, the command line).
+    added_by_name: str | None = None
+    removed_by_name: str | None = None
 
     @property
     def removed(self) -> bool:
         return self.removed_at is not None
+
+    @property
+    def added_by_label(self) -> str | None:
+        """Who added it, by name when known, else by id."""
+        return self.added_by_name or self.added_by
+
+    @property
+    def removed_by_label(self) -> str | None:
+        return self.removed_by_name or self.removed_by
 
     @property
     def period(self) -> str | None:
@@ -120,6 +132,11 @@ class SourceAuditEntry:
     actor: str | None
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    actor_name: str | None = None
+
+    @property
+    def actor_label(self) -> str | None:
+        return self.actor_name or self.actor
 
 
 def iso_utc(epoch: float) -> str:
@@ -256,6 +273,20 @@ class SourceRegistry:
             self._audit(after, "removed", by, before.to_dict(), after.to_dict())
             return after
 
+    def remember_name(self, user_id: str | None, name: str | None) -> None:
+        """What a person is called, for the platforms that show ids (a Teams user's Entra
+        object id): sources and their history show the name instead. The latest wins."""
+        name = (name or "").strip()
+        if not user_id or not name:
+            return
+        with self._lock, self.db.atomic():
+            self.db.execute(
+                "INSERT INTO display_names (user_id, name, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, "
+                "updated_at = excluded.updated_at WHERE name != excluded.name",
+                [user_id, name[:200], iso_utc(self._clock())],
+            )
+
     # --- reading ----------------------------------------------------------------------
 
     def get(self, reference: int | str) -> Source | None:
@@ -277,7 +308,7 @@ class SourceRegistry:
         territories = _region_filter(region)
         wanted = _period_filter(period)
         with self._lock:
-            rows = list(self.db.query("SELECT * FROM sources ORDER BY number"))
+            rows = list(self.db.query(f"{_SELECT_SOURCES} ORDER BY s.number"))
         sources = [_source(row) for row in rows]
         return [
             source
@@ -293,7 +324,10 @@ class SourceRegistry:
             source = self._require(reference)
             rows = list(
                 self.db.query(
-                    "SELECT * FROM sources_audit WHERE number = ? ORDER BY id", [source.number]
+                    "SELECT h.*, p.name AS actor_name FROM sources_audit h "
+                    "LEFT JOIN display_names p ON p.user_id = h.actor "
+                    "WHERE h.number = ? ORDER BY h.id",
+                    [source.number],
                 )
             )
         return [_audit_entry(row) for row in rows]
@@ -328,13 +362,13 @@ class SourceRegistry:
     # --- internals --------------------------------------------------------------------
 
     def _row(self, doc_id: str) -> dict[str, Any] | None:
-        rows = list(self.db.query("SELECT * FROM sources WHERE doc_id = ?", [doc_id]))
+        rows = list(self.db.query(f"{_SELECT_SOURCES} WHERE s.doc_id = ?", [doc_id]))
         return rows[0] if rows else None
 
     def _find(self, reference: int | str) -> dict[str, Any] | None:
         number = source_number(reference)
         if number is not None:
-            rows = list(self.db.query("SELECT * FROM sources WHERE number = ?", [number]))
+            rows = list(self.db.query(f"{_SELECT_SOURCES} WHERE s.number = ?", [number]))
             if rows:
                 return rows[0]
         return self._row(str(reference)) if isinstance(reference, str) else None
@@ -347,7 +381,7 @@ class SourceRegistry:
         return _source(row)
 
     def _source_by_number(self, number: int) -> Source:
-        rows = list(self.db.query("SELECT * FROM sources WHERE number = ?", [number]))
+        rows = list(self.db.query(f"{_SELECT_SOURCES} WHERE s.number = ?", [number]))
         return _source(rows[0])
 
     def _audit(
@@ -483,6 +517,8 @@ def _source(row: Mapping[str, Any]) -> Source:
         corrected=tuple(sorted(corrected)),
         removed_at=row["removed_at"],
         removed_by=row["removed_by"],
+        added_by_name=row.get("added_by_name"),
+        removed_by_name=row.get("removed_by_name"),
     )
 
 
@@ -496,10 +532,23 @@ def _audit_entry(row: Mapping[str, Any]) -> SourceAuditEntry:
         actor=row["actor"],
         before=json.loads(row["before_json"]) if row["before_json"] else None,
         after=json.loads(row["after_json"]) if row["after_json"] else None,
+        actor_name=row.get("actor_name"),
     )
 
 
+# A source row with the names of who added and who removed it, when known.
+_SELECT_SOURCES = (
+    "SELECT s.*, a.name AS added_by_name, r.name AS removed_by_name FROM sources s "
+    "LEFT JOIN display_names a ON a.user_id = s.added_by "
+    "LEFT JOIN display_names r ON r.user_id = s.removed_by"
+)
+
+
 def _create_tables(db: sqlite_utils.Database) -> None:
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS display_names ("
+        "user_id TEXT PRIMARY KEY, name TEXT NOT NULL, updated_at TEXT NOT NULL)"
+    )
     db.execute(
         "CREATE TABLE IF NOT EXISTS sources ("
         "number INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL UNIQUE, "

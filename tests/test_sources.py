@@ -239,3 +239,30 @@ def test_two_connections_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     assert audit == 60
     first.close()
     second.close()
+
+
+def test_people_are_shown_by_name_where_the_platform_gives_ids(
+    registry: SourceRegistry,
+) -> None:
+    from bot.slack.source_blocks import card_blocks
+    from bot.sources_commands import SourceCardReply
+
+    aad = "0f3a0a1e-1111-4222-8333-444455556666"
+    source = registry.record(user_document(), "h1", "/depot", added_by=aad)
+    assert source.added_by_label == aad  # no name known yet: the id
+    registry.remember_name(aad, "Marie Tremblay")
+    registry.remember_name("U0PIERRE1", "pierre")
+    registry.remember_name("U0PIERRE1", "  ")  # a blank name changes nothing
+    removed = registry.remove(source.number, by="U0PIERRE1")
+    assert (removed.added_by, removed.added_by_label) == (aad, "Marie Tremblay")
+    assert removed.removed_by_label == "pierre"
+    history = tuple(registry.history(source.number))
+    assert [entry.actor_label for entry in history] == ["Marie Tremblay", "pierre"]
+
+    card = SourceCardReply(removed, None, history)
+    text = card.fallback_text()
+    assert "Ajouté par : Marie Tremblay, le " in text and aad not in text
+    assert "ajouté par Marie Tremblay" in text and "retiré par pierre" in text
+    # Slack still shows its users as mentions, whatever name was remembered
+    slack = str(card_blocks(card))
+    assert "<@U0PIERRE1>" in slack and "Marie Tremblay" in slack

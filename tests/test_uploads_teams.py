@@ -6,7 +6,7 @@ new document answers cites it. A non-curator's file is refused."""
 from __future__ import annotations
 
 import pytest
-from standins.teams_connector import PIERRE, USER_AAD, new_personal_chat_id
+from standins.teams_connector import MARIE, PIERRE, USER_AAD, new_personal_chat_id
 from teams_fixtures import RunningTeamsApp, decide, dumped, reply_to, say, share
 from upload_files import pdf_bytes
 
@@ -49,6 +49,8 @@ def test_share_confirm_then_the_question_cites_it(app) -> None:
     assert f"⏳ Indexation en cours… « {TITLE} »" in progress.text, progress.text
     assert added.method == "PUT" and added.id == progress.id  # the same message, updated
     assert "✅ Ajouté à la base" in dumped(added) and "Passages" in dumped(added), dumped(added)
+    # Teams shows the person who added it by name, not by Entra object id
+    assert MARIE.name in dumped(added) and USER_AAD not in dumped(added), dumped(added)
     with SourceRegistry(database_path(app.home)) as registry:
         (source,) = [s for s in registry.list() if s.root == "uploads"]
         assert source.title == TITLE and source.added_by == USER_AAD

@@ -54,13 +54,16 @@ def _who(actor: str | None) -> str | None:
     return f"<@{actor}>" if _SLACK_USER.match(actor) else kit.escape(actor)
 
 
-def _fields(pairs: list[tuple[str, str]], actors: tuple[str | None, ...] = ()) -> list[Block]:
+def _fields(
+    pairs: list[tuple[str, str]], actors: tuple[tuple[str | None, str | None], ...] = ()
+) -> list[Block]:
+    """Fields of a card; each actor (their id, and how the text names them) a mention."""
     fields = []
     for label, value in pairs:
         text = kit.escape(value)
-        for actor in actors:
-            if actor and _SLACK_USER.match(actor):
-                text = text.replace(actor, f"<@{actor}>")
+        for actor, shown in actors:
+            if actor and shown and _SLACK_USER.match(actor):
+                text = text.replace(kit.escape(shown), f"<@{actor}>")
         fields.append({"type": "mrkdwn", "text": f"*{kit.escape(label)}*\n{text}"[:2000]})
     return [
         {"type": "section", "fields": fields[start : start + FIELDS_PER_SECTION]}
@@ -86,7 +89,10 @@ def card_blocks(reply: SourceCardReply) -> list[Block]:
     blocks: list[Block] = [_header(reply.heading())]
     facts = reply.facts()
     long_facts = [(label, value) for label, value in facts if len(value) > 200]
-    actors = (reply.source.added_by, reply.source.removed_by)
+    source = reply.source
+    actors = (
+        (source.added_by, source.added_by_label), (source.removed_by, source.removed_by_label)
+    )
     blocks += _fields([pair for pair in facts if pair not in long_facts], actors)
     for label, value in long_facts:
         blocks += kit.sections(f"*{kit.escape(label)}*\n{kit.escape(value)}")
