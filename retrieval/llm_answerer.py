@@ -77,6 +77,7 @@ THIN_EVIDENCE = "skipped_thin_evidence"  # the extractive answerer abstained: so
 RATE_LIMITED = "rate_limited"  # the asker's quota of LLM answers is spent
 LLM_BUSY = "llm_busy"  # every model slot was taken (bot.concurrency): no wait
 NO_PASSAGES = "skipped_no_passages"
+UNKNOWN_SUBJECT = "skipped_unknown_subject"  # it names what no passage mentions: abstain
 
 
 class LLMTimeout(TimeoutError):
@@ -236,13 +237,16 @@ class LLMAnswerer(RunnableSerializable[AnswerRequest, Answer]):
 
     def needs_model(self, prepared: Prepared) -> bool:
         """Whether `events` would call the model (not for thin evidence or no passages)."""
-        return bool(prepared.passages) and (
+        return bool(prepared.passages) and prepared.evidence.unknown is None and (
             self.consult_when_abstaining or not prepared.fallback.abstained
         )
 
     def events(self, prepared: Prepared) -> Iterator[AnswerEvent]:
         """Write, check, retry or fall back; progress events, then the answer's pieces and
         the answer. Needs no lock: it only talks to the model."""
+        if prepared.evidence.unknown is not None:
+            yield from self.without_model(prepared, UNKNOWN_SUBJECT)
+            return
         if prepared.fallback.abstained and not self.consult_when_abstaining:
             yield from self.without_model(prepared, THIN_EVIDENCE)
             return
@@ -328,7 +332,7 @@ class LLMAnswerer(RunnableSerializable[AnswerRequest, Answer]):
                 answer.timings_ms["llm_first_token_ms"] = first
         self.stats.record(outcome, trace.input_tokens, trace.output_tokens)
         level = logging.INFO if outcome in (ACCEPTED, ACCEPTED_AFTER_RETRY) else logging.WARNING
-        if outcome in (THIN_EVIDENCE, RATE_LIMITED, NO_PASSAGES, LLM_BUSY):
+        if outcome in (THIN_EVIDENCE, RATE_LIMITED, NO_PASSAGES, LLM_BUSY, UNKNOWN_SUBJECT):
             level = logging.INFO
         log.log(
             level,

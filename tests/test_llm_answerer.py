@@ -33,6 +33,7 @@ from retrieval.llm_answerer import (
     MODEL_ABSTAINED,
     RATE_LIMITED,
     THIN_EVIDENCE,
+    UNKNOWN_SUBJECT,
     LLMAnswerer,
     Prepared,
 )
@@ -184,11 +185,23 @@ def test_the_model_saying_not_found_yields_the_extractive_answer(extractive) -> 
 def test_thin_evidence_abstains_without_calling_the_model(extractive) -> None:
     model = BrokenModel(messages=iter([]))
     answerer, prepared = prepare(
-        model, extractive, "Qui est le mandataire de l'Alliance pour la solidarité en Ontario ?"
+        model, extractive, "Quel budget le FQIS accordera-t-il à la Mauricie en 2031 ?"
     )
     answer, _ = run(answerer, prepared)
     assert prepared.trace.outcome == THIN_EVIDENCE and not prepared.trace.attempts
     assert answer.abstained
+
+
+def test_a_subject_no_passage_mentions_is_never_sent_to_the_model(extractive) -> None:
+    # Even when the model is consulted on abstentions: nothing it reads could answer.
+    model = BrokenModel(messages=iter([]))
+    answerer, prepared = prepare(
+        model, extractive, "Que prévoit la mesure 52 du PAGIEPS ?", consult_when_abstaining=True
+    )
+    assert not answerer.needs_model(prepared)
+    answer, _ = run(answerer, prepared)
+    assert prepared.trace.outcome == UNKNOWN_SUBJECT and not prepared.trace.attempts
+    assert answer.abstained and "Aucun document ne mentionne la mesure 52" in answer.text
 
 
 def test_the_prompt_numbers_delimits_and_frames_the_passages(extractive) -> None:
