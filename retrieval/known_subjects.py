@@ -19,8 +19,9 @@ from retrieval.evidence_features import TermStats, unknown_name_share
 from retrieval.question_profile import QuestionProfile
 from retrieval.spans import measure_numbers
 
-# A number held by this many passages is common (amounts, counts); the measure is looked
-# for among them all the same, so only a pathological base reaches the cap.
+# How many passages holding the number are read to find one that names the measure; past
+# the cap, a measure named only further on would be taken for unknown (an abstention, never
+# a wrong answer).
 _MAX_ROWS = 5000
 
 
