@@ -75,14 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--limit", type=int, help="n'évaluer que N questions, réparties")
     evaluate.add_argument(
         "--suites", nargs="?",
-        const="dev,unseen-dev,paraphrase-fit,unseen-dev-paraphrase,paraphrase-dev,blind,unseen",
+        const="dev,unseen-dev,paraphrase-fit,unseen-dev-paraphrase,projects-fit,paraphrase-dev,"
+        "blind,unseen",
         help="mesurer la réponse sur les suites de questions (défaut : toutes), documents "
         "ajoutés compris, côte à côte",
     )
     evaluate.add_argument(
         "--fit", action="store_true",
         help="réajuster le modèle de preuves sur les suites d'ajustement (dev, unseen-dev, "
-        "paraphrase-fit, unseen-dev-paraphrase), puis le valider sur paraphrase-dev",
+        "paraphrase-fit, unseen-dev-paraphrase, projects-fit), puis le valider sur "
+        "paraphrase-dev",
     )
 
     bench = commands.add_parser("bench", help="mesurer latences, débit et mémoire")

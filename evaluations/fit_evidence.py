@@ -3,7 +3,8 @@
     alliances eval --fit            # or: python -m evaluations.fit_evidence
 
 1. One index holds the shipped base and the documents of the tuning suites (never the
-   held-out suites' documents: they must stay unseen).
+   held-out suites' documents: they must stay unseen), and the projects the tuning
+   suites log (`evaluations.project_log`).
 2. For every tuning question, the answerer gathers its evidence and describes each
    candidate quote by `retrieval.evidence_features`. A candidate is a positive example
    when the answer made of it alone holds every required fact; an unanswerable
@@ -33,7 +34,13 @@ import numpy as np
 
 from evaluations.gold_set import GoldQuestion
 from evaluations.metrics import answer_correct
-from evaluations.suites import FIT_SUITES, SUITES, VALIDATION_SUITES, added_documents
+from evaluations.suites import (
+    FIT_SUITES,
+    SUITES,
+    VALIDATION_SUITES,
+    added_documents,
+    project_logs,
+)
 from retrieval.answer_composer import JOIN_MARGIN, MAX_QUOTES
 from retrieval.answer_kinds import holds
 from retrieval.evidence_features import FEATURE_NAMES
@@ -283,7 +290,9 @@ def fit_and_save(
     from evaluations.runner import assistant_with_documents
 
     questions = tuning_questions(suites)
-    assistant = assistant_with_documents(model_spec, workdir, added_documents(tuple(suites)))
+    assistant = assistant_with_documents(
+        model_spec, workdir, added_documents(tuple(suites)), project_logs(tuple(suites))
+    )
     rows = collect_rows(assistant, questions, progress)
     model, summary = fit(rows, suites)
     validation = {

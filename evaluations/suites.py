@@ -6,6 +6,7 @@
 | `unseen-dev`            | `unseen_dev/questions.jsonl`       | `unseen_dev/…`     | fit        |
 | `paraphrase-fit`        | `paraphrase_fit/questions.jsonl`   | none               | fit        |
 | `unseen-dev-paraphrase` | `unseen_dev_paraphrase/questions…` | `unseen_dev/…`     | fit        |
+| `projects-fit`          | `projects_fit/questions.jsonl`     | `projects_fit/log` | fit        |
 | `paraphrase-dev`        | `paraphrase_dev/questions.jsonl`   | none               | validation |
 | `blind`                 | `blind/questions.jsonl`            | none               | held-out   |
 | `unseen`                | `unseen/questions.jsonl`           | `unseen/documents` | held-out   |
@@ -21,7 +22,9 @@ worded as people word them, not only from the first team's gold set. The fitting
 (`evaluations/fit_evidence.py`) refuses anything but "fit" suites. Every suite is
 answered from one index that holds the shipped base and every suite's documents, so adding
 documents is part of what is measured: the shipped-base questions must hold when the
-others are there.
+others are there. The `projects-fit` suite adds no document but logged projects: its
+`log.txt` is replayed through the project commands (`evaluations.project_log`), so that the
+scorer sees questions about projects and their updates.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ class Suite:
     questions_path: Path
     documents_dir: Path | None
     role: Literal["fit", "validation", "held-out"]
+    project_log: Path | None = None  # projects logged through the chat commands
 
     @property
     def tuning(self) -> bool:
@@ -58,6 +62,8 @@ class Suite:
 
     def load(self) -> list[GoldQuestion]:
         extra = [path.name for path in self.document_files()]
+        if self.project_log is not None:
+            extra.append(self.project_log.name)
         return load_gold_set(self.questions_path, extra_documents=extra)
 
     @property
@@ -77,6 +83,10 @@ SUITES: dict[str, Suite] = {
     "unseen-dev-paraphrase": Suite(
         "unseen-dev-paraphrase", ROOT / "unseen_dev_paraphrase" / "questions.jsonl",
         ROOT / "unseen_dev" / "documents", role="fit",
+    ),
+    "projects-fit": Suite(
+        "projects-fit", ROOT / "projects_fit" / "questions.jsonl", None, role="fit",
+        project_log=ROOT / "projects_fit" / "log.txt",
     ),
     "paraphrase-dev": Suite(
         "paraphrase-dev", ROOT / "paraphrase_dev" / "questions.jsonl", None, role="validation",
@@ -102,3 +112,9 @@ def added_documents(names: tuple[str, ...] = tuple(SUITES)) -> list[Path]:
     """The documents the named suites add to the shipped base."""
     paths = [path for name in names for path in SUITES[name].document_files()]
     return list(dict.fromkeys(paths))  # two suites may share their documents
+
+
+def project_logs(names: tuple[str, ...] = tuple(SUITES)) -> list[Path]:
+    """The project logs the named suites replay into the index."""
+    logs = [SUITES[name].project_log for name in names]
+    return [log for log in logs if log is not None]

@@ -89,7 +89,9 @@ def _metadata(
 
 def project_chunk(project: Project) -> Chunk:
     """The project's record card as one passage."""
-    lines = [f"{project.name} ({project.reference}) : projet en {project.region}."]
+    # Field lines only: the title names the project, and a line that only repeats its name
+    # would look like an answer to any question about it.
+    lines = [f"Région : {project.region}"]
     lines.append(f"Statut : {project.status}")
     for label, value in (
         ("Promoteur", project.promoter),
