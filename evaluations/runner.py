@@ -65,17 +65,27 @@ def assistant_with_documents(
     `workdir`."""
     from bot.assistant import Assistant
     from retrieval.index import KnowledgeIndex
-    from retrieval.ingestion import discover
 
     index = KnowledgeIndex(workdir / model.replace("/", "_"), encoder_spec=model, chroma_url="")
-    assistant = Assistant(index)
-    assistant.ingest()
+    return with_suite_material(Assistant(index), documents, project_logs)
+
+
+def with_suite_material(
+    assistant: Any, documents: Sequence[Path], project_logs: Sequence[Path] = ()
+) -> Any:
+    """`assistant` with the shipped base, `documents` and the projects of `project_logs`
+    in its index (what the suites are answered from). Raises RuntimeError when a document
+    cannot be ingested."""
+    from retrieval.ingestion import discover
+
+    report = assistant.ingest()
+    problems = [message for _, message in report.failed]
     if documents:
         found, refused = discover(list(documents))
         report = assistant.ingest(found, root=EVALUATION_ROOT)
-        problems = [message for _, message in refused] + [m for _, m in report.failed]
-        if problems:
-            raise RuntimeError("; ".join(problems))
+        problems += [message for _, message in refused] + [m for _, m in report.failed]
+    if problems:
+        raise RuntimeError("; ".join(problems))
     if project_logs:
         from evaluations.project_log import replay_project_log
 

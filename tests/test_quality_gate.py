@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluations.project_log import replay_project_log
+from evaluations.runner import with_suite_material
 from evaluations.suite_report import answer_records, suite_metrics
 from evaluations.suites import added_documents, project_logs
 
@@ -43,17 +43,11 @@ FLOORS = {
 def suites_assistant(tmp_path_factory: pytest.TempPathFactory, encoder):
     from bot.assistant import Assistant
     from retrieval.index import KnowledgeIndex
-    from retrieval.ingestion import discover
 
     home: Path = tmp_path_factory.mktemp("suites-home")
     assistant = Assistant(KnowledgeIndex(home, encoder=encoder, chroma_url=""))
-    assert not assistant.ingest().failed
-    found, refused = discover(added_documents())
-    assert not refused
-    assert not assistant.ingest(found, root="evaluation").failed
-    for log in project_logs():  # every suite's logged projects, as `alliances eval` has them
-        replay_project_log(assistant, log)
-    return assistant
+    # every suite's documents and logged projects, as `alliances eval --suites` has them
+    return with_suite_material(assistant, added_documents(), project_logs())
 
 
 @pytest.mark.slow
