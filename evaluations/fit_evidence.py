@@ -41,8 +41,7 @@ from evaluations.suites import (
     added_documents,
     project_logs,
 )
-from retrieval.answer_composer import JOIN_MARGIN, MAX_QUOTES
-from retrieval.answer_kinds import holds
+from retrieval.answer_composer import joined_quotes
 from retrieval.evidence_features import FEATURE_NAMES
 from retrieval.evidence_model import (
     MODEL_PATH,
@@ -72,9 +71,12 @@ class QuestionRows:
     features: np.ndarray
     labels: np.ndarray
     answers: np.ndarray
-    shown: list[str] = field(default_factory=list)  # each candidate as an answer shows it
-    documents: list[str] = field(default_factory=list)
-    joinable: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    candidates: list[Any] = field(default_factory=list)
+    profile: Any = None  # the question's QuestionProfile, which the quote joining reads
+
+    @property
+    def documents(self) -> list[str]:
+        return [candidate.hit.chunk.doc_id for candidate in self.candidates]
 
 
 def shown_text(candidate: Any) -> str:
@@ -120,11 +122,7 @@ def collect_rows(
         rows.append(QuestionRows(
             gold, scored.features.astype(np.float64),
             np.asarray(minimal_answers(scored.candidates, answers), dtype=np.float64),
-            np.asarray(answers, dtype=bool),
-            [shown_text(c) for c in scored.candidates],
-            [c.hit.chunk.doc_id for c in scored.candidates],
-            np.asarray([holds(evidence.profile.answer_type, c.text) is not False
-                        for c in scored.candidates], dtype=bool),
+            np.asarray(answers, dtype=bool), list(scored.candidates), evidence.profile,
         ))
         if progress and position % 25 == 0:
             progress(f"{position}/{len(questions)} questions")
@@ -155,24 +153,16 @@ class Outcome:
 
 
 def best_outcome(model: EvidenceModel, row: QuestionRows) -> Outcome:
-    """The question answered as the composer would: the best quote, joined by the other
-    documents' quotes nearly as good (territory quotes left out: an approximation)."""
+    """The question answered as the composer would: the best quote and the quotes that
+    join it (`joined_quotes`)."""
     answerable = row.gold.answerable
     if not len(row.labels):
         return Outcome(None, False, answerable)
     scores = model.scores(row.features)
-    order = [int(i) for i in np.argsort(-scores)]
-    best = order[0]
-    right = bool(row.answers[best])
-    if answerable and not right and row.shown:
-        quoted, documents = [best], {row.documents[best]}
-        for i in order[1:]:
-            if scores[i] < scores[best] - JOIN_MARGIN or len(quoted) == MAX_QUOTES:
-                break
-            if row.documents[i] not in documents and row.joinable[i]:
-                quoted.append(i)
-                documents.add(row.documents[i])
-        text = "\n".join(row.shown[i] for i in quoted)
+    right = bool(row.answers[int(np.argmax(scores))])
+    if answerable and not right:
+        quotes = joined_quotes(row.profile, row.candidates, scores)
+        text = "\n".join(shown_text(quote.candidate) for quote in quotes)
         right = answer_correct(text, row.gold.required_facts)
     return Outcome(Ranking.of(row.features, scores, row.documents), right, answerable)
 

@@ -3,10 +3,11 @@
 The best quote answers, if the calibrated probability that it is right clears the
 model's threshold; otherwise the answer says the knowledge base does not hold it and
 names the closest sources. Other quotes join it when they are nearly as good and add
-something: one per territory when the question names several, and the other documents'
-quotes for the same thing, so that when sources of different periods answer (the
-2019-2023 page and a 2024-2029 one), the most recent comes first with its period and
-the earlier one follows, and when two sources give different figures both are shown.
+something: one per territory when the question names several, the other documents'
+quotes for the same thing, and one more quote of the best one's own document. When
+sources of different periods answer (the 2019-2023 page and a 2024-2029 one), the most
+recent comes first with its period and the earlier one follows; when two sources give
+different figures, both are shown.
 """
 
 from __future__ import annotations
@@ -86,20 +87,29 @@ def select_quotes(
     it is right; no quotes when that is below the model's threshold."""
     if len(candidates) == 0:
         return Selection([], 0.0)
-    order = [int(i) for i in np.argsort(-scores)]
-    ranked = [ScoredQuote(candidates[i], float(scores[i])) for i in order]
-    best = ranked[0]
     doc_ids = [c.hit.chunk.doc_id for c in candidates]
     confidence = model.confidence(Ranking.of(features, scores, doc_ids))
     if confidence < model.threshold:
         return Selection([], confidence)
+    return Selection(joined_quotes(profile, candidates, scores), confidence)
+
+
+def joined_quotes(
+    profile: QuestionProfile, candidates: Sequence[Candidate], scores: np.ndarray
+) -> list[ScoredQuote]:
+    """The best quote and the quotes that join it, best first: one per territory when the
+    question names several, the other documents' quotes nearly as good, then one more
+    quote of the best one's own document when nearly as good (two lines of a page often
+    answer together, and the scores cannot always tell which of them holds the answer)."""
+    order = [int(i) for i in np.argsort(-scores)]
+    ranked = [ScoredQuote(candidates[i], float(scores[i])) for i in order]
+    best = ranked[0]
     chosen = [best]
 
-    def add(quote: ScoredQuote) -> None:
-        if len(chosen) < MAX_QUOTES and not any(
+    def fits(quote: ScoredQuote) -> bool:
+        return len(chosen) < MAX_QUOTES and not any(
             _overlaps(quote.candidate, c.candidate) for c in chosen
-        ):
-            chosen.append(quote)
+        )
 
     if len(profile.regions) >= 2:
         for region in profile.regions:
@@ -110,18 +120,23 @@ def select_quotes(
                 q for q in ranked if wanted & candidate_facts(q.candidate).regions
                 and q.score >= best.score - TERRITORY_MARGIN
             ]
-            if regional:
-                add(regional[0])
+            if regional and fits(regional[0]):
+                chosen.append(regional[0])
+    close = [
+        q for q in ranked[1:] if q.score >= best.score - JOIN_MARGIN
+        and holds(profile.answer_type, q.candidate.text) is not False
+    ]
     documents = {q.candidate.hit.chunk.doc_id for q in chosen}
-    for quote in ranked[1:]:
-        if quote.score < best.score - JOIN_MARGIN:
-            break
+    for quote in close:
         doc_id = quote.candidate.hit.chunk.doc_id
-        if doc_id in documents or holds(profile.answer_type, quote.candidate.text) is False:
-            continue
-        add(quote)
-        documents.add(doc_id)
-    return Selection(chosen, confidence)
+        if doc_id not in documents and fits(quote):
+            chosen.append(quote)
+            documents.add(doc_id)
+    own = best.candidate.hit.chunk.doc_id
+    same_document = [q for q in close if q.candidate.hit.chunk.doc_id == own and fits(q)]
+    if same_document:
+        chosen.append(same_document[0])
+    return chosen
 
 
 def citation_for(hit: SearchHit, excerpt: str = "") -> Citation:

@@ -9,7 +9,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from evaluations.fit_evidence import FitError, minimal_answers, tuning_questions
-from retrieval.answer_composer import select_quotes
+from retrieval.answer_composer import JOIN_MARGIN, joined_quotes, select_quotes
 from retrieval.chunking import Chunk
 from retrieval.evidence_candidates import candidates, passage_candidates
 from retrieval.evidence_features import FEATURE_NAMES
@@ -126,3 +126,27 @@ def test_select_quotes_abstains_below_the_threshold_and_answers_above() -> None:
     chosen = select_quotes(profile, found, features, scores, _model(0.4))
     assert chosen.quotes[0].candidate is found[-1]
     assert chosen.confidence == pytest.approx(float(sigmoid(0.0)))
+
+
+def _joined(hits: list[SearchHit], scores: list[float]) -> list[str]:
+    found = [c for c in candidates(hits) if c.kind == "line"]
+    profile = profile_question("Que dit-on de la table ?", "fr", lambda _: ())
+    return [q.candidate.text for q in joined_quotes(profile, found, np.asarray(scores))]
+
+
+def test_a_close_line_of_the_same_document_joins_the_best_one() -> None:
+    hits = [_hit("La table se réunit chaque année.\nLe ministre préside la table.")]
+    assert _joined(hits, [2.0, 2.0 - JOIN_MARGIN / 2]) == [
+        "La table se réunit chaque année.", "Le ministre préside la table."]
+    assert _joined(hits, [2.0, 2.0 - 2 * JOIN_MARGIN]) == ["La table se réunit chaque année."]
+
+
+def test_other_documents_join_before_a_second_line_of_the_same_one() -> None:
+    hits = [
+        _hit("Ligne un.\nLigne deux.\nLigne trois.", doc_id="a.txt", chunk_id="a#0"),
+        _hit("Autre source.", doc_id="b.txt", chunk_id="b#0"),
+        _hit("Troisième source.", doc_id="c.txt", chunk_id="c#0"),
+    ]
+    # a's second and third lines score above b and c, yet b and c fill the places left
+    assert _joined(hits, [3.0, 2.9, 2.8, 2.7, 2.6]) == [
+        "Ligne un.", "Autre source.", "Troisième source."]
