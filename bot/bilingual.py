@@ -20,3 +20,10 @@ def counted_title(language: str, title: str, filters: Iterable[str], shown: int,
     if total > shown:
         return title + say(language, f" ({shown} sur {total})", f" ({shown} of {total})")
     return title + f" ({total})"
+
+
+def sources_heading(language: str, abstained: bool) -> str:
+    """The title of an answer's citations: the closest sources when it abstained."""
+    if abstained:
+        return say(language, "Sources les plus proches", "Closest sources")
+    return "Sources"

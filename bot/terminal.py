@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from bot.bilingual import sources_heading
 from retrieval.answers import Answer
 from retrieval.followups import Turn
 from retrieval.index import SearchHit
@@ -14,10 +15,8 @@ def render_answer(answer: Answer) -> str:
     if answer.filters:
         applied = ", ".join(f"{name} = {value}" for name, value in answer.filters.items())
         lines.append(f"Filtres : {applied}")
-    heading = "Sources les plus proches :" if answer.abstained else "Sources :"
-    if answer.language == "en":
-        heading = "Closest sources:" if answer.abstained else "Sources:"
-    lines.append(heading)
+    heading = sources_heading(answer.language, answer.abstained)
+    lines.append(heading + (":" if answer.language == "en" else " :"))
     for number, citation in enumerate(answer.citations, start=1):
         where = citation.url or citation.source
         lines.append(f"  [{number}] {citation.title} — {citation.section} ({where})")

@@ -242,22 +242,17 @@ def abstention(
     question: str, language: str, hits: Sequence[SearchHit], filters: SearchFilters,
     confidence: float, unknown: UnknownSubject | None = None,
 ) -> Answer:
-    """"Not in the knowledge base" (saying what it never mentions, when that is why),
-    with the closest sources."""
+    """"Not in the knowledge base" (saying what it never mentions, when that is why); the
+    closest sources are its citations, which each platform lists under its own title."""
     closest = [citation_for(hit) for hit in hits[:3]]
-    names = "; ".join(f"{c.title} — {c.section}" for c in closest)
     if language == "en":
         text = "This is not in the knowledge base."
         if unknown:
             text += f" No document mentions {unknown.describe(language)}."
-        if names:
-            text += f" Closest sources: {names}."
     else:
         text = "Je ne trouve pas la réponse dans la base de connaissances."
         if unknown:
             text += f" Aucun document ne mentionne {unknown.describe(language)}."
-        if names:
-            text += f" Sources les plus proches : {names}."
     return Answer(
         question=question, text=text, abstained=True, citations=closest, language=language,
         confidence=confidence, filters=filters.as_dict(),

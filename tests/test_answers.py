@@ -42,6 +42,8 @@ def test_questions_outside_the_documents_abstain(assistant, question: str) -> No
     assert answer.citations, "an abstention still shows the closest sources"
     expected = "not in the knowledge base" if answer.language == "en" else "base de connaissances"
     assert expected in answer.text
+    # the sources are the citations, listed once under their own title by each platform
+    assert not any(c.title in answer.text for c in answer.citations), answer.text
 
 
 def test_follow_up_uses_the_conversation(assistant) -> None:

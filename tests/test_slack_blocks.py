@@ -48,6 +48,14 @@ def test_answer_blocks_have_text_numbered_sources_filters_and_buttons() -> None:
     assert {a["value"] for a in actions} == {"a1b2"}
 
 
+def test_an_abstention_lists_its_citations_as_the_closest_sources() -> None:
+    citation = Citation("Mise en contexte", "m.md", "AXE 3", 0.5)
+    for language, heading in (("fr", "*Sources les plus proches*"), ("en", "*Closest sources*")):
+        answer = Answer("q", "Je ne trouve pas la réponse.", True, [citation], language=language)
+        blocks = kit.answer_blocks(AnswerReply(answer, "a1"))
+        assert blocks[1]["text"]["text"] == f"{heading}\n[1] Mise en contexte — AXE 3"
+
+
 def test_long_answers_are_split_never_rejected() -> None:
     paragraph = ("Les Alliances pour la solidarité soutiennent des projets locaux. " * 20).strip()
     text = "\n\n".join([paragraph] * 12)  # about 15,000 characters

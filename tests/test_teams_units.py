@@ -103,6 +103,15 @@ def test_answer_card_has_text_sources_filters_and_buttons() -> None:
     assert {a["data"]["answer_id"] for a in card["actions"]} == {"answer-1"}
 
 
+def test_an_abstention_card_lists_the_closest_sources() -> None:
+    reply = answer_reply("Je ne trouve pas la réponse dans la base de connaissances.")
+    reply.answer.abstained = True
+    (card,) = kit.answer_cards(reply)
+    texts = [block["text"] for block in card["body"]]
+    assert texts[1] == "**Sources les plus proches**"
+
+
+
 def test_long_answers_are_split_under_the_size_limit() -> None:
     text = "\n\n".join(f"Paragraphe {n} : " + "mot " * 200 for n in range(60))
     cards = kit.answer_cards(answer_reply(text))

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from bot.bilingual import sources_heading
 from bot.chat import AnswerReply, NoticeReply
 from knowledge.folding import fold_key
 from retrieval.answers import Answer, Citation
@@ -133,11 +134,11 @@ def citation_line(number: int, citation: Citation) -> str:
     return line
 
 
-def sources_blocks(citations: Iterable[Citation]) -> list[Block]:
+def sources_blocks(citations: Iterable[Citation], heading: str = "Sources") -> list[Block]:
     lines = [citation_line(number, citation) for number, citation in enumerate(citations, 1)]
     if not lines:
         return []
-    return sections("*Sources*\n" + "\n".join(lines))
+    return sections(f"*{heading}*\n" + "\n".join(lines))
 
 
 def filters_text(answer: Answer, channel_region: str | None) -> str | None:
@@ -187,7 +188,9 @@ def answer_tail_blocks(
 ) -> list[Block]:
     """Everything after the answer text: sources, filters, who shared it, buttons."""
     answer = reply.answer
-    blocks = sources_blocks(answer.citations)
+    blocks = sources_blocks(
+        answer.citations, sources_heading(answer.language, answer.abstained)
+    )
     notes = []
     filters = filters_text(answer, reply.channel_region)
     if filters:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.bilingual import sources_heading
 from bot.chat import AnswerReply, NoticeReply
 from knowledge.folding import fold_key
 from retrieval.answers import Answer, Citation
@@ -180,7 +181,10 @@ def answer_tail(reply: AnswerReply) -> list[Element]:
     answer = reply.answer
     elements: list[Element] = []
     if answer.citations:
-        elements.append(text_block("**Sources**", separator=True, spacing="Medium", size="Small"))
+        heading = sources_heading(answer.language, answer.abstained)
+        elements.append(
+            text_block(f"**{heading}**", separator=True, spacing="Medium", size="Small")
+        )
         for number, citation in enumerate(answer.citations, 1):
             elements.append(
                 text_block(citation_line(number, citation), size="Small", spacing="None")
