@@ -24,7 +24,7 @@ _MEASURE = re.compile(
     r"|(?<![\w$,.])m\s?(\d{1,2})(?![\d.,]|\s*\$|\s*%)\b",
     re.IGNORECASE,
 )
-_MAX_SPAN_YEARS = 10
+MAX_SPAN_YEARS = 10  # a longer "period" is two unrelated years
 
 
 @dataclass(frozen=True, order=True)
@@ -44,7 +44,7 @@ def _range(first: str, second: str) -> Span | None:
     end = int(second) if len(second) == 4 else (start // 100) * 100 + int(second)
     if len(second) == 2 and end < start:  # "1999-00": the next century
         end += 100
-    if end <= start or end - start > _MAX_SPAN_YEARS:
+    if end <= start or end - start > MAX_SPAN_YEARS:
         return None
     return Span(start, end)
 

@@ -1,5 +1,6 @@
-"""A question about a measure or a name that no passage mentions is abstained, saying so;
-the base learns the measures its passages name, and forgets them with their documents."""
+"""A question about a measure, a name or a time that no passage mentions is abstained,
+saying so; the base learns the measures its passages name, and forgets them with their
+documents."""
 
 from __future__ import annotations
 
@@ -12,8 +13,14 @@ from retrieval.analysis import analyze
 from retrieval.chunk_store import ChunkStore, DocumentRecord
 from retrieval.chunking import Chunk
 from retrieval.evidence_features import TermStats
-from retrieval.known_subjects import MeasureMentions, names_measure, unknown_subject
+from retrieval.known_subjects import (
+    MeasureMentions,
+    names_measure,
+    time_covered,
+    unknown_subject,
+)
 from retrieval.question_profile import profile_question
+from retrieval.spans import MAX_SPAN_YEARS, Span
 
 
 def _document(doc_id: str, text: str) -> tuple[DocumentRecord, list[Chunk], list[list[str]]]:
@@ -79,6 +86,38 @@ def test_a_question_about_what_no_passage_mentions_has_an_unknown_subject() -> N
     ) is None
 
 
+def test_a_year_is_covered_when_named_or_inside_a_period_the_base_names() -> None:
+    def known(year: str) -> bool:
+        return year in {"2019", "2023", "2024", "2029"}  # « 2019-2023 », « 2024-2029 »
+
+    assert time_covered(Span(2024, 2024), known)
+    assert time_covered(Span(2026, 2026), known)  # inside 2024-2029
+    assert time_covered(Span(2030, 2035), known) is False
+    assert time_covered(Span(2031, 2031), known) is False
+    assert time_covered(Span(1998, 1998), known) is False
+
+
+@given(st.integers(1950, 2080), st.integers(1, MAX_SPAN_YEARS), st.integers(0, MAX_SPAN_YEARS))
+def test_every_year_of_a_named_period_is_covered(start: int, length: int, offset: int) -> None:
+    named = {str(start), str(start + length)}
+    year = start + min(offset, length)
+    assert time_covered(Span(year, year), named.__contains__)
+
+
+def test_a_question_only_about_times_no_passage_speaks_of_is_unknown() -> None:
+    stats = _stats("Alliances FQIS mandataire Mauricie 2024 2029")
+    unknown = unknown_subject(
+        profile_question("Qui sera le mandataire en Mauricie en 2031 ?", "fr"), stats,
+        lambda _: False,
+    )
+    assert unknown is not None and unknown.periods == ("2031",)
+    assert unknown.describe("fr") == "2031"
+    assert unknown_subject(
+        profile_question("Qui est le mandataire en Mauricie en 2026 ?", "fr"), stats,
+        lambda _: False,
+    ) is None
+
+
 def test_the_answer_says_which_measure_the_base_never_mentions(assistant) -> None:
     answer = assistant.ask("Que prévoit la mesure 52 du PAGIEPS ?")
     assert answer.abstained and answer.confidence == 0.0
@@ -87,6 +126,9 @@ def test_the_answer_says_which_measure_the_base_never_mentions(assistant) -> Non
 
     english = assistant.ask("What is measure 45 of the PAGIEPS about?")
     assert english.abstained and "No document mentions measure 45" in english.text
+
+    later = assistant.ask("Quel montant le FQIS prévoit-il pour les Alliances en 2031 ?")
+    assert later.abstained and "Aucun document ne mentionne 2031" in later.text
 
 
 def test_a_measure_the_base_names_is_weighed_as_usual(assistant) -> None:

@@ -185,7 +185,7 @@ def test_the_model_saying_not_found_yields_the_extractive_answer(extractive) -> 
 def test_thin_evidence_abstains_without_calling_the_model(extractive) -> None:
     model = BrokenModel(messages=iter([]))
     answerer, prepared = prepare(
-        model, extractive, "Quel budget le FQIS accordera-t-il à la Mauricie en 2031 ?"
+        model, extractive, "Combien de bénévoles travaillent pour les Alliances en Mauricie ?"
     )
     answer, _ = run(answerer, prepared)
     assert prepared.trace.outcome == THIN_EVIDENCE and not prepared.trace.attempts

@@ -22,13 +22,14 @@ from evaluations.suites import added_documents, project_logs
 
 # suite -> (min accuracy, min abstention recall, max confident-wrong share)
 # Measured 2026-12-07 with the shipped scorer (fitted on the five fit suites, a second quote
-# of the best one's document joining it when nearly as good), from an index holding the
-# shipped base, the 34 documents of every suite and the projects they log: blind
-# 0.429 / 0.667 / 0.037, unseen 0.310 / 0.800 / 0.030. Each floor moved only with a measured
-# change, never to let a regression pass; docs/evaluation.md gives every measurement.
+# of the best one's document joining it when nearly as good; measures, names and years no
+# passage mentions abstained), from an index holding the shipped base, the 34 documents of
+# every suite and the projects they log: blind 0.429 / 0.667 / 0.037, unseen
+# 0.310 / 0.867 / 0.030. Each floor moved only with a measured change, never to let a
+# regression pass; docs/evaluation.md gives every measurement.
 FLOORS = {
     "blind": (0.41, 0.63, 0.05),
-    "unseen": (0.30, 0.77, 0.05),
+    "unseen": (0.30, 0.83, 0.05),
 }
 
 
