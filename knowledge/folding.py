@@ -22,12 +22,18 @@ def normalize_punctuation(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case, strip accents, expand ligatures, unify apostrophes and dashes."""
-    text = normalize_punctuation(text)
+    # Decompose before and after case folding: either can produce what the other
+    # changes ("ℌ" decomposes to "H"; "İ" folds to "i" and a combining dot), and the
+    # punctuation comes last because decomposing makes some ("｀" → "`").
+    stripped = _without_marks(_without_marks(text).casefold())
     for ligature, expansion in _LIGATURES.items():
-        text = text.replace(ligature, expansion)
+        stripped = stripped.replace(ligature, expansion)
+    return normalize_punctuation(stripped)
+
+
+def _without_marks(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped.casefold()
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def fold_key(text: str) -> str:

@@ -2,12 +2,13 @@
 
 The best quote answers, if the calibrated probability that it is right clears the
 model's threshold; otherwise the answer says the knowledge base does not hold it and
-names the closest sources. Other quotes join it when they are nearly as good and add
-something: one per territory when the question names several, the other documents'
-quotes for the same thing, and one more quote of the best one's own document. When
-sources of different periods answer (the 2019-2023 page and a 2024-2029 one), the most
-recent comes first with its period and the earlier one follows; when two sources give
-different figures, both are shown.
+names the closest sources: the passages of the best-scored quotes, each quoted, so that
+what came nearest to an answer is what people see. Other quotes join it when they are
+nearly as good and add something: one per territory when the question names several,
+the other documents' quotes for the same thing, and one more quote of the best one's
+own document. When sources of different periods answer (the 2019-2023 page and a
+2024-2029 one), the most recent comes first with its period and the earlier one
+follows; when two sources give different figures, both are shown.
 """
 
 from __future__ import annotations
@@ -238,13 +239,33 @@ def compose(
     )
 
 
+def closest_sources(
+    candidates: Sequence[Candidate], scores: np.ndarray, hits: Sequence[SearchHit],
+    limit: int = 3,
+) -> list[Citation]:
+    """What an abstention cites: the passages of the best-scored quotes, each with that
+    quote as its excerpt (what came nearest to answering), then the best-ranked passages
+    when fewer quotes were scored."""
+    closest: list[Citation] = []
+    seen: set[str] = set()
+    ranked = [candidates[int(i)] for i in np.argsort(-scores, kind="stable")]
+    nearest = [(c.hit, c.text) for c in ranked] + [(hit, "") for hit in hits]
+    for hit, excerpt in nearest:
+        if len(closest) == limit:
+            break
+        if hit.chunk.chunk_id not in seen:
+            seen.add(hit.chunk.chunk_id)
+            closest.append(citation_for(hit, excerpt))
+    return closest
+
+
 def abstention(
-    question: str, language: str, hits: Sequence[SearchHit], filters: SearchFilters,
+    question: str, language: str, closest: Sequence[Citation], filters: SearchFilters,
     confidence: float, unknown: UnknownSubject | None = None,
 ) -> Answer:
     """"Not in the knowledge base" (saying what it never mentions, when that is why); the
-    closest sources are its citations, which each platform lists under its own title."""
-    closest = [citation_for(hit) for hit in hits[:3]]
+    closest sources (`closest_sources`) are its citations, which each platform lists
+    under its own title."""
     if language == "en":
         text = "This is not in the knowledge base."
         if unknown:
@@ -254,6 +275,6 @@ def abstention(
         if unknown:
             text += f" Aucun document ne mentionne {unknown.describe(language)}."
     return Answer(
-        question=question, text=text, abstained=True, citations=closest, language=language,
+        question=question, text=text, abstained=True, citations=list(closest), language=language,
         confidence=confidence, filters=filters.as_dict(),
     )

@@ -32,7 +32,13 @@ from pydantic import ConfigDict
 
 from knowledge.paths import database_path
 from retrieval.acronym_expansions import AcronymExpansions
-from retrieval.answer_composer import abstention, citation_for, compose, select_quotes
+from retrieval.answer_composer import (
+    abstention,
+    citation_for,
+    closest_sources,
+    compose,
+    select_quotes,
+)
 from retrieval.answers import Answer, Citation
 from retrieval.evidence_candidates import Candidate, candidates
 from retrieval.evidence_features import FEATURE_NAMES, TermStats, feature_matrix
@@ -189,8 +195,9 @@ class ExtractiveAnswerer(RunnableSerializable[AnswerRequest, Answer]):
             evidence.profile, scored.candidates, scored.features, scored.scores, model
         )
         if not selection.quotes:
+            closest = closest_sources(scored.candidates, scored.scores, evidence.hits)
             return abstention(
-                request.question, evidence.language, evidence.hits, request.filters,
+                request.question, evidence.language, closest, request.filters,
                 selection.confidence, evidence.unknown,
             )
         return compose(request.question, evidence.profile, selection, request.filters)

@@ -9,7 +9,12 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from evaluations.fit_evidence import FitError, minimal_answers, tuning_questions
-from retrieval.answer_composer import JOIN_MARGIN, joined_quotes, select_quotes
+from retrieval.answer_composer import (
+    JOIN_MARGIN,
+    closest_sources,
+    joined_quotes,
+    select_quotes,
+)
 from retrieval.chunking import Chunk
 from retrieval.evidence_candidates import candidates, passage_candidates
 from retrieval.evidence_features import FEATURE_NAMES
@@ -150,3 +155,30 @@ def test_other_documents_join_before_a_second_line_of_the_same_one() -> None:
     # a's second and third lines score above b and c, yet b and c fill the places left
     assert _joined(hits, [3.0, 2.9, 2.8, 2.7, 2.6]) == [
         "Ligne un.", "Autre source.", "Troisième source."]
+
+
+def test_an_abstention_cites_the_passages_of_the_best_scored_quotes_first() -> None:
+    hits = [
+        _hit("Le plan est interministériel.", doc_id="a.txt", chunk_id="a#0"),
+        _hit("Autre ligne.\nMinistère responsable : MESS", doc_id="b.txt", chunk_id="b#0"),
+        _hit("Un passage de plus.", doc_id="c.txt", chunk_id="c#0"),
+        _hit("Et un dernier.", doc_id="d.txt", chunk_id="d#0"),
+    ]
+    found = [c for c in candidates(hits) if c.kind == "line"]
+    scores = np.asarray(
+        [3.0 if c.text.startswith("Ministère") else 1.0 if c.text == "Autre ligne." else 0.0
+         for c in found]
+    )
+    closest = closest_sources(found, scores, hits)
+    # b's best quote first, with that quote as its excerpt; each passage once; then the
+    # others in score order, three in all
+    assert [(c.chunk_id, c.excerpt) for c in closest[:1]] == [
+        ("b#0", "Ministère responsable : MESS")]
+    assert [c.chunk_id for c in closest] == ["b#0", "a#0", "c#0"]
+
+
+def test_without_scored_quotes_an_abstention_cites_the_best_ranked_passages() -> None:
+    hits = [_hit(f"Passage {n}.", chunk_id=f"p#{n}") for n in range(5)]
+    closest = closest_sources([], np.zeros(0), hits)
+    assert [c.chunk_id for c in closest] == ["p#0", "p#1", "p#2"]
+    assert closest[0].excerpt == "Passage 0."
