@@ -173,18 +173,27 @@ class GivenMetadata:
 
 def normalize_fields(values: Mapping[str, Any]) -> GivenMetadata:
     """The editable fields among `values` (any known name), each normalised; a bad value
-    is left out and its message kept in `problems`; other keys are ignored."""
+    is left out and its message kept in `problems`; other keys are ignored.
+
+    A field's own name is read before its other names, and the first good value wins: a
+    front matter often has both `url:` and a `source:` that names the publisher, which then
+    says nothing about the address and is no problem."""
     fields: dict[str, Any] = {}
-    problems: list[str] = []
-    for name, value in values.items():
+    problems: dict[str, str] = {}
+    own_name_first = sorted(
+        values.items(), key=lambda item: str(item[0]).strip().lower() not in EDITABLE_FIELDS
+    )
+    for name, value in own_name_first:
         canonical = canonical_field(str(name))
-        if canonical is None or value is None or value == "" or value == []:
+        if canonical is None or canonical in fields or value is None or value in ("", []):
             continue
         try:
             fields[canonical] = normalize_value(canonical, value)
         except MetadataValueError as error:
-            problems.append(str(error))
-    return GivenMetadata(fields, tuple(problems))
+            problems.setdefault(canonical, str(error))
+        else:
+            problems.pop(canonical, None)
+    return GivenMetadata(fields, tuple(problems.values()))
 
 
 def sidecar_path(document: Path) -> Path:

@@ -18,7 +18,7 @@ from knowledge.document_metadata import describe_document, detect_regions
 from knowledge.front_matter import split_front_matter
 from knowledge.loaders import load_document
 from knowledge.manifest import DocumentInfo, infer_document_info, shipped_documents
-from knowledge.metadata_fields import MetadataValueError, normalize_value
+from knowledge.metadata_fields import MetadataValueError, normalize_fields, normalize_value
 from knowledge.periods import find_periods, parse_period, rank_periods
 from knowledge.titles import clean_title
 
@@ -194,6 +194,22 @@ def test_sidecar_wins_over_front_matter_and_bad_values_are_skipped(tmp_path: Pat
     assert info.periods == ()
     # Read already when the file is found, so that editing it changes the content hash.
     assert infer_document_info(path).title == "Titre corrigé"
+
+
+def test_a_source_naming_the_publisher_beside_a_url_is_no_problem() -> None:
+    given = normalize_fields({
+        "source": "Cabinet de la ministre responsable de la Solidarité sociale",
+        "url": "https://www.quebec.ca/nouvelles/alliance",
+    })
+    assert given.fields == {"url": "https://www.quebec.ca/nouvelles/alliance"}
+    assert given.problems == ()
+    # Alone, the same value is a bad address, said once.
+    alone = normalize_fields({"source": "Cabinet de la ministre"})
+    assert alone.fields == {}
+    assert len(alone.problems) == 1 and "Adresse invalide" in alone.problems[0]
+    # A good address under another name still counts when the field's own name is bad.
+    other = normalize_fields({"url": "pas une adresse", "lien": "https://exemple.org/a"})
+    assert other.fields == {"url": "https://exemple.org/a"} and other.problems == ()
 
 
 def test_shipped_documents_keep_their_manifest_metadata() -> None:
