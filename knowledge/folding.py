@@ -11,7 +11,7 @@ import unicodedata
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
 _DASHES = str.maketrans({"–": "-", "—": "-", "‑": "-", "‐": "-"})
-_LIGATURES = {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE"}
+_LIGATURES = {"œ": "oe", "æ": "ae"}  # after case folding: "Œ" is "œ" by then
 _SPACES = re.compile(r"\s+")
 
 

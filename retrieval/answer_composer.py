@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -248,8 +249,8 @@ def closest_sources(
     when fewer quotes were scored."""
     closest: list[Citation] = []
     seen: set[str] = set()
-    ranked = [candidates[int(i)] for i in np.argsort(-scores, kind="stable")]
-    nearest = [(c.hit, c.text) for c in ranked] + [(hit, "") for hit in hits]
+    ranked = (candidates[int(i)] for i in np.argsort(-scores, kind="stable"))
+    nearest = chain(((c.hit, c.text) for c in ranked), ((hit, "") for hit in hits))
     for hit, excerpt in nearest:
         if len(closest) == limit:
             break
