@@ -11,11 +11,12 @@
    question's candidates are all negative.
 3. A ranking model (conditional logit) learns to put each question's answering quotes
    first.
-4. Calibration: five folds by question give every question an out-of-fold best score
-   and lead over the runner-up; a logistic regression maps them to the probability that
-   the answer is right. The abstention threshold maximises the out-of-fold utility (a
-   right answer +1, a wrong one -WRONG_COST, an abstention 0, or +1 when there was
-   nothing to answer).
+4. Calibration: every question gets its best score and lead over the runner-up from a
+   model fitted without its suite (one fold per suite: the model has never seen that
+   suite's wording or documents, as with the held-out questions); a logistic regression
+   maps them to the probability that the answer is right. The abstention threshold
+   maximises the out-of-fold utility (a right answer +1, a wrong one -WRONG_COST, an
+   abstention 0, or +1 when there was nothing to answer).
 
 The model is refitted whenever the features change; the blind suites measure it after.
 """
@@ -51,10 +52,11 @@ from retrieval.evidence_model import (
     train,
 )
 
-FOLDS = 5
+FOLDS = 5  # folds by question, when the fitting has a single suite
 L2 = 0.3
 CALIBRATION_L2 = 30.0  # chosen on the validation suite among 10, 30, 100, 300 (725 fit questions)
 WRONG_COST = 1.5  # a wrong answer costs one and a half right ones
+THRESHOLD_WINDOW = 5  # chosen on the validation suite among 0, 3, 5 and 8
 
 
 class FitError(ValueError):
@@ -73,6 +75,7 @@ class QuestionRows:
     answers: np.ndarray
     candidates: list[Any] = field(default_factory=list)
     profile: Any = None  # the question's QuestionProfile, which the quote joining reads
+    suite: str = ""  # the suite the question comes from: the calibration's folds
 
     @property
     def documents(self) -> list[str]:
@@ -107,7 +110,7 @@ def minimal_answers(candidates: Sequence[Any], answers: Sequence[bool]) -> list[
 
 def collect_rows(
     assistant: Any, questions: Sequence[GoldQuestion],
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | None = None, suite: str = "",
 ) -> list[QuestionRows]:
     from retrieval.extractive import AnswerRequest
 
@@ -123,6 +126,7 @@ def collect_rows(
             gold, scored.features.astype(np.float64),
             np.asarray(minimal_answers(scored.candidates, answers), dtype=np.float64),
             np.asarray(answers, dtype=bool), list(scored.candidates), evidence.profile,
+            suite,
         ))
         if progress and position % 25 == 0:
             progress(f"{position}/{len(questions)} questions")
@@ -167,12 +171,21 @@ def best_outcome(model: EvidenceModel, row: QuestionRows) -> Outcome:
     return Outcome(Ranking.of(row.features, scores, row.documents), right, answerable)
 
 
-def out_of_fold(rows: Sequence[QuestionRows]) -> list[Outcome]:
-    """Each question's outcome under a model that did not see it."""
-    outcomes: list[Outcome | None] = [None] * len(rows)
+def held_out_folds(rows: Sequence[QuestionRows]) -> list[set[int]]:
+    """The questions each fold holds out: one fold per suite, so that a question is scored
+    by a model that never saw its suite's wording or documents, as held-out questions are;
+    five folds by question when there is a single suite."""
+    suites = sorted({row.suite for row in rows})
+    if len(suites) > 1:
+        return [{i for i, row in enumerate(rows) if row.suite == name} for name in suites]
     order = np.random.default_rng(7).permutation(len(rows))
-    for fold in range(FOLDS):
-        held = set(order[fold::FOLDS].tolist())
+    return [set(order[fold::FOLDS].tolist()) for fold in range(FOLDS)]
+
+
+def out_of_fold(rows: Sequence[QuestionRows]) -> list[Outcome]:
+    """Each question's outcome under a model that did not see it (`held_out_folds`)."""
+    outcomes: list[Outcome | None] = [None] * len(rows)
+    for held in held_out_folds(rows):
         model = fit_scorer([r for i, r in enumerate(rows) if i not in held])
         for i in held:
             outcomes[i] = best_outcome(model, rows[i])
@@ -206,11 +219,17 @@ def utility(confidence: np.ndarray, outcomes: Sequence[Outcome], threshold: floa
 
 
 def choose_threshold(confidence: np.ndarray, outcomes: Sequence[Outcome]) -> float:
+    """The threshold of best utility, read on the utility averaged over its neighbours
+    (±THRESHOLD_WINDOW steps of 0.01): the curve is flat near its top, where single
+    questions would move an unsmoothed choice by several hundredths from fit to fit."""
     grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
-    values = [utility(confidence, outcomes, float(t)) for t in grid]
-    best = max(values)
+    values = np.asarray([utility(confidence, outcomes, float(t)) for t in grid])
+    width = 2 * THRESHOLD_WINDOW + 1
+    smoothed = np.convolve(
+        np.pad(values, THRESHOLD_WINDOW, mode="edge"), np.ones(width) / width, mode="valid"
+    )
     # The middle of the best plateau: the choice least sensitive to the sample.
-    plateau = [float(t) for t, v in zip(grid, values, strict=True) if v == best]
+    plateau = [float(t) for t, v in zip(grid, smoothed, strict=True) if v >= smoothed.max() - 1e-9]
     return plateau[len(plateau) // 2]
 
 
@@ -235,7 +254,7 @@ def fit(rows: Sequence[QuestionRows], suites: Sequence[str]) -> tuple[EvidenceMo
     model.about = {
         "fitted_on": list(suites),
         "fitted_at": time.strftime("%Y-%m-%d"),
-        "folds": FOLDS,
+        "folds": "by suite" if len({r.suite for r in rows}) > 1 else f"{FOLDS} by question",
         "l2": L2,
         "calibration_l2": CALIBRATION_L2,
         "wrong_cost": WRONG_COST,
@@ -263,14 +282,15 @@ def validation_scores(model: EvidenceModel, rows: Sequence[QuestionRows]) -> dic
     }
 
 
-def tuning_questions(suites: Sequence[str]) -> list[GoldQuestion]:
+def tuning_questions(suites: Sequence[str]) -> dict[str, list[GoldQuestion]]:
+    """The questions of each tuning suite; any other suite is refused."""
     refused = [name for name in suites if name not in FIT_SUITES]
     if refused:
         raise FitError(
             f"Refus d'ajuster sur {', '.join(refused)} : ces questions servent à valider ou "
             f"à mesurer le modèle (suites d'ajustement : {', '.join(FIT_SUITES)})."
         )
-    return [question for name in suites for question in SUITES[name].load()]
+    return {name: SUITES[name].load() for name in suites}
 
 
 def fit_and_save(
@@ -283,7 +303,10 @@ def fit_and_save(
     assistant = assistant_with_documents(
         model_spec, workdir, added_documents(tuple(suites)), project_logs(tuple(suites))
     )
-    rows = collect_rows(assistant, questions, progress)
+    rows = [
+        row for name, suite_questions in questions.items()
+        for row in collect_rows(assistant, suite_questions, progress, name)
+    ]
     model, summary = fit(rows, suites)
     validation = {
         name: validation_scores(model, collect_rows(assistant, SUITES[name].load(), progress))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from knowledge.folding import fold_key
+from knowledge.folding import fold, fold_key
 
 
 @dataclass(frozen=True)
@@ -220,17 +220,24 @@ def region_numbers_in(
     return found
 
 
+def _capitals_only(alias: str) -> bool:
+    """Two-letter acronyms count only in capitals ("AT" is not "at"). Longer ones count in
+    any case, since chat types them in lowercase ("bsl", "slsj", "gim"); of them only
+    "ark" (Kativik) is also an English word, rare in questions about the Alliances."""
+    return alias.isupper() and len(fold_key(alias).replace(" ", "")) <= 2
+
+
 def _short_alias_patterns() -> dict[str, list[re.Pattern[str]]]:
-    """Folded short alias → how it must appear: in capitals for all-caps aliases ("CN"),
-    as a whole word otherwise. Compiled once: this runs on every question."""
+    """Folded short alias → how it must appear: in capitals for two-letter acronyms
+    ("CN"), as a whole word otherwise. Compiled once: this runs on every question."""
     patterns: dict[str, list[re.Pattern[str]]] = {}
     for territory in TERRITORIES:
         for alias in territory.aliases:
             key = fold_key(alias)
             if len(key) > _SHORT_ALIAS_LENGTH:
                 continue
-            word = alias if alias.isupper() else key
-            flags = 0 if alias.isupper() else re.IGNORECASE
+            word = alias if _capitals_only(alias) else key
+            flags = 0 if _capitals_only(alias) else re.IGNORECASE
             patterns.setdefault(key, []).append(
                 re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", flags)
             )
@@ -241,11 +248,11 @@ _SHORT_ALIASES = _short_alias_patterns()
 
 
 def _is_short_alias_in(text: str, key: str) -> bool:
-    """Short aliases count only when typed as a word; all-caps aliases only in capitals."""
+    """Short aliases count only when typed as a word; two-letter acronyms only in capitals."""
     patterns = _SHORT_ALIASES.get(key)
     if not patterns:
         return True  # a short canonical name ("Laval" is 5 letters; none is shorter)
-    folded = fold_key(text)
+    folded = fold(text)  # hyphens kept: "Sept-Îles" does not name the Îles
     return any(p.search(text) if not p.flags & re.IGNORECASE else p.search(folded)
                for p in patterns)
 
@@ -259,7 +266,7 @@ def replace_aliases(text: str) -> str:
                 text, fold_key(alias)
             ):
                 continue
-            flags = 0 if alias.isupper() else re.IGNORECASE
+            flags = 0 if _capitals_only(alias) else re.IGNORECASE
             text = re.sub(
                 rf"(?<![\w-]){re.escape(alias)}(?![\w-])", territory.name, text, flags=flags
             )

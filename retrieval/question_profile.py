@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from knowledge.folding import fold
-from knowledge.regions import find_regions_in_text, replace_aliases
+from knowledge.gazetteer import find_places
+from knowledge.regions import find_regions_in_text, replace_aliases, territories_in
 from retrieval.analysis import analyze
 from retrieval.query_expansion import french_terms_for
 from retrieval.spans import Span, measure_numbers, spans_in, years_in
@@ -88,13 +89,21 @@ class QuestionProfile:
         return stems
 
 
+# Kinds whose cues are interrogatives ("qui", "quand"), not subjects ("enveloppe"): one of
+# them asked before the chosen kind's cue decides (« Qui gère l'enveloppe ? » wants a who).
+_LEADING_KINDS = ("who", "date")
+
+
 def answer_type_of(question: str) -> AnswerType:
     """The kind of answer a question wants, from its interrogative words."""
     key = " " + re.sub(r"[^0-9a-z]+", " ", fold(question)) + " "
-    for kind, cue in _ANSWER_TYPE_CUES:
-        if cue.search(key):
-            return kind
-    return "other"
+    found = [(kind, match.start()) for kind, cue in _ANSWER_TYPE_CUES
+             if (match := cue.search(key))]
+    if not found:
+        return "other"
+    kind, position = found[0]
+    leading = [(start, k) for k, start in found if k in _LEADING_KINDS and start < position]
+    return min(leading)[1] if leading else kind
 
 
 def profile_question(
@@ -105,7 +114,7 @@ def profile_question(
     """The profile of a question. `expand_acronym(acronym)` returns the phrases the
     knowledge base says an acronym stands for ("FQIS" -> "Fonds québécois d'initiatives
     sociales")."""
-    regions = find_regions_in_text(question)
+    regions = territories_named(question)
     normalized = replace_aliases(question)
     if language == "en":
         stems = analyze(french_terms_for(normalized)) + analyze(normalized)
@@ -124,6 +133,19 @@ def profile_question(
         answer_type=answer_type_of(question),
         wants_list=bool(_PLURAL_ASK.search(key)),
     )
+
+
+def territories_named(question: str) -> list[str]:
+    """The territories a question names: those it names itself, then those of the MRCs
+    and towns it names (« la MRC de Kamouraska » is about the Bas-Saint-Laurent)."""
+    regions = find_regions_in_text(question)
+    covered = {part for region in regions for part in territories_in(region)}
+    for place in find_places(question):
+        parts = set(territories_in(place.territory))
+        if not parts <= covered:
+            regions.append(place.territory)
+            covered |= parts
+    return regions
 
 
 def _names(question: str, expand_acronym: Callable[[str], Iterable[str]]) -> list[NameTerm]:

@@ -8,7 +8,14 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from evaluations.fit_evidence import FitError, minimal_answers, tuning_questions
+from evaluations.fit_evidence import (
+    FOLDS,
+    FitError,
+    QuestionRows,
+    held_out_folds,
+    minimal_answers,
+    tuning_questions,
+)
 from retrieval.answer_composer import (
     JOIN_MARGIN,
     closest_sources,
@@ -79,6 +86,26 @@ def test_fitting_refuses_the_held_out_suites() -> None:
 def test_fitting_refuses_the_validation_suite() -> None:
     with pytest.raises(FitError, match="paraphrase-dev"):
         tuning_questions(["dev", "paraphrase-dev"])
+
+
+def _rows(suites: list[str]) -> list[QuestionRows]:
+    empty = np.zeros((0, len(FEATURE_NAMES)))
+    return [
+        QuestionRows(None, empty, np.zeros(0), np.zeros(0, dtype=bool), suite=suite)  # type: ignore[arg-type]
+        for suite in suites
+    ]
+
+
+def test_the_calibration_folds_hold_out_one_suite_at_a_time() -> None:
+    rows = _rows(["dev", "unseen-dev", "dev", "paraphrase-fit", "unseen-dev"])
+    folds = held_out_folds(rows)
+    assert sorted(map(sorted, folds)) == [[0, 2], [1, 4], [3]]
+
+
+def test_a_single_suite_is_held_out_by_question_folds() -> None:
+    folds = held_out_folds(_rows(["dev"] * 23))
+    assert len(folds) == FOLDS
+    assert sorted(i for fold in folds for i in fold) == list(range(23))
 
 
 def test_every_suite_has_one_role_and_the_fit_suites_are_the_default() -> None:

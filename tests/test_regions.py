@@ -12,6 +12,7 @@ from knowledge.regions import (
     UnknownRegionError,
     find_regions_in_text,
     mentions_other_province,
+    replace_aliases,
     resolve_region,
     territories_in,
     territory_for_code,
@@ -52,6 +53,21 @@ def test_regions_found_in_free_text_in_order() -> None:
     found = find_regions_in_text("Qui gère le FQIS au BSL et en Mauricie ?")
     assert found == ["Bas-Saint-Laurent", "Mauricie"]
     assert find_regions_in_text("at the end of the day") == []  # "AT" only in capitals
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("qui gere l'enveloppe fqis au bsl", ["Bas-Saint-Laurent"]),
+        ("gim c qui les mandataires", ["Gaspésie"]),
+        ("slsj pis cdq", ["Saguenay-Lac-Saint-Jean", "Centre-du-Québec"]),
+        ("l'aide aux devoirs de Sept-Îles", []),  # a town of the Côte-Nord, not the Îles
+        ("aux Îles, qui est mandataire ?", ["Îles-de-la-Madeleine"]),
+    ],
+)
+def test_acronyms_typed_in_lowercase_in_chat(text: str, expected: list[str]) -> None:
+    assert find_regions_in_text(text) == expected
+    assert all(name in replace_aliases(text) for name in expected)
 
 
 def test_other_provinces_are_recognised() -> None:
