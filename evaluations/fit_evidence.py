@@ -305,7 +305,7 @@ def fit_and_save(
     )
     rows = [
         row for name, suite_questions in questions.items()
-        for row in collect_rows(assistant, suite_questions, progress, name)
+        for row in collect_rows(assistant, suite_questions, progress, suite=name)
     ]
     model, summary = fit(rows, suites)
     validation = {

@@ -236,8 +236,9 @@ def _short_alias_patterns() -> dict[str, list[re.Pattern[str]]]:
             key = fold_key(alias)
             if len(key) > _SHORT_ALIAS_LENGTH:
                 continue
-            word = alias if _capitals_only(alias) else key
-            flags = 0 if _capitals_only(alias) else re.IGNORECASE
+            capitals = _capitals_only(alias)
+            word = alias if capitals else key
+            flags = 0 if capitals else re.IGNORECASE
             patterns.setdefault(key, []).append(
                 re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", flags)
             )
