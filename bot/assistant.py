@@ -41,6 +41,7 @@ from retrieval.ingestion import (
     IngestReport,
     ProgressCallback,
     SqliteCatalog,
+    encode_new_quotes,
     ingest,
     remove_document,
     verify,
@@ -144,7 +145,9 @@ class Assistant:
         with self._lock:
             if self._index_checked:
                 return None
-            report = self.ingest(progress=progress)
+            report = ingest(
+                self.index, progress=progress, catalog=_catalog_sink(self.home)
+            )
             problems = [f"{doc_id} : {message}" for doc_id, message in report.failed]
             if not problems and report.changed:
                 problems = verify(self.index, catalog=_catalog_sink(self.home))
@@ -154,10 +157,19 @@ class Assistant:
                     + " ; ".join(problems[:5])
                 )
             self._index_checked = True
-            if report.changed:
-                log.info("knowledge base brought in line: %s", report.summary())
-                return report
+        encode_new_quotes(self.index, report)
+        if report.changed:
+            log.info("knowledge base brought in line: %s", report.summary())
+            return report
         return None
+
+    def _ingested(self, run: Callable[[], IngestReport]) -> IngestReport:
+        """Run an ingestion with questions held back, then encode the new passages' quotes
+        for the answerer with questions let through again: the index is complete already."""
+        with self._lock:
+            report = run()
+        encode_new_quotes(self.index, report)
+        return report
 
     def ingest(
         self,
@@ -165,31 +177,28 @@ class Assistant:
         root: str = SHIPPED_ROOT,
         progress: ProgressCallback | None = None,
     ) -> IngestReport:
-        with self._lock:
-            return ingest(
-                self.index, documents, root=root, progress=progress,
-                catalog=_catalog_sink(self.home),
-            )
+        return self._ingested(lambda: ingest(
+            self.index, documents, root=root, progress=progress,
+            catalog=_catalog_sink(self.home),
+        ))
 
     def refresh_document(self, info: DocumentInfo, root: str = SHIPPED_ROOT) -> IngestReport:
         """Ingest one document again (its metadata was corrected in the source registry),
         leaving the others alone; questions wait meanwhile."""
-        with self._lock:
-            return ingest(
-                self.index, [info], root=root, catalog=_catalog_sink(self.home),
-                remove_absent=False,
-            )
+        return self._ingested(lambda: ingest(
+            self.index, [info], root=root, catalog=_catalog_sink(self.home),
+            remove_absent=False,
+        ))
 
     def add_document(
         self, info: DocumentInfo, root: str, added_by: str | None = None
     ) -> IngestReport:
         """Ingest one new document (a file a curator shared), recorded in the source
         registry as added by `added_by`, leaving the others alone; questions wait meanwhile."""
-        with self._lock:
-            return ingest(
-                self.index, [info], root=root, catalog=_catalog_sink(self.home),
-                remove_absent=False, added_by=added_by,
-            )
+        return self._ingested(lambda: ingest(
+            self.index, [info], root=root, catalog=_catalog_sink(self.home),
+            remove_absent=False, added_by=added_by,
+        ))
 
     def remove_document(self, doc_id: str) -> None:
         """Take a document out of the index: catalog, vectors, passages (and so the lexical

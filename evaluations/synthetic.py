@@ -106,3 +106,16 @@ QUERIES = [
     "Quel est le montant du FQIS pour le PSIS ?",
     "bilan trimestriel ménages accompagnés Lévis",
 ]
+
+# Asked once each, before any other question, to time what a user's first question about a
+# passage costs: its quotes are read back or, if indexing did not store them, encoded then.
+FIRST_QUERIES = [
+    "Qui gère l'Alliance en Outaouais ?",
+    "Combien d'argent pour la Gaspésie ?",
+    "C'est quoi le Forum de la solidarité ?",
+    "Quel ministère pilote les Alliances ?",
+    "Quels sont les objectifs de l'axe 3 du PAGIEPS ?",
+    "What did the 2014 presentation say about the regional action plans?",
+    "Qui est le mandataire au Saguenay-Lac-Saint-Jean ?",
+    "Quelle part du FQIS allait aux projets nationaux ?",
+]

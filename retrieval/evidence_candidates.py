@@ -12,8 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
-from retrieval.index import SearchHit
+if TYPE_CHECKING:  # the index stores what `quote_texts` lists: no import at run time
+    from retrieval.chunking import Chunk
+    from retrieval.index import SearchHit
 
 MAX_LINE_CHARS = 320  # longer lines are cut into sentences
 MAX_BLOCK_CHARS = 700  # longer passages are not quoted whole
@@ -38,8 +41,12 @@ class Candidate:
 
     @property
     def embedding_text(self) -> str:
-        """What the encoder sees: the section heading locates the quote ("Mauricie")."""
-        return f"{self.section}\n{self.text}"
+        return quote_embedding_text(self.section, self.text)
+
+
+def quote_embedding_text(section: str, text: str) -> str:
+    """What the encoder sees of a quote: the section heading locates it ("Mauricie")."""
+    return f"{section}\n{text}"
 
 
 def sentences(line: str) -> list[str]:
@@ -65,23 +72,33 @@ def list_runs(lines: list[str]) -> list[list[str]]:
     return runs
 
 
-def passage_candidates(hit: SearchHit, rank: int) -> list[Candidate]:
-    """The candidates of one passage: lines or sentences, lists, and the passage whole."""
-    lines = [line.strip() for line in hit.chunk.text.splitlines() if line.strip()]
-    found: list[Candidate] = []
+def quotable_pieces(chunk: Chunk) -> list[tuple[str, str]]:
+    """(text, kind) of every piece of a passage an answer may quote: lines or sentences,
+    pairs of neighbouring ones, lists, and the passage whole."""
+    lines = [line.strip() for line in chunk.text.splitlines() if line.strip()]
     pieces: list[str] = []
     for line in lines:
         pieces += sentences(line)
-    found += [Candidate(piece, hit, "line", rank) for piece in pieces]
+    found = [(piece, "line") for piece in pieces]
     for first, second in pairwise(pieces):
         if len(first) + len(second) < MAX_PAIR_CHARS:
-            found.append(Candidate(f"{first}\n{second}", hit, "pair", rank))
-    for run in list_runs(lines):
-        found.append(Candidate("\n".join(run), hit, "list", rank))
+            found.append((f"{first}\n{second}", "pair"))
+    found += [("\n".join(run), "list") for run in list_runs(lines)]
     whole = "\n".join(lines)
     if len(lines) > 2 and len(whole) <= MAX_BLOCK_CHARS:
-        found.append(Candidate(whole, hit, "block", rank))
+        found.append((whole, "block"))
     return found
+
+
+def quote_texts(chunk: Chunk) -> list[str]:
+    """What the encoder sees of each quotable piece of a passage, so that ingestion can
+    encode them once instead of the first question that retrieves the passage."""
+    return [quote_embedding_text(chunk.section, text) for text, _ in quotable_pieces(chunk)]
+
+
+def passage_candidates(hit: SearchHit, rank: int) -> list[Candidate]:
+    """The candidates of one passage (`quotable_pieces`)."""
+    return [Candidate(text, hit, kind, rank) for text, kind in quotable_pieces(hit.chunk)]
 
 
 def candidates(hits: list[SearchHit]) -> list[Candidate]:

@@ -17,8 +17,10 @@ has the last word on metadata and presence: the fields a person corrected go on 
 passage and into the content hash (a correction re-indexes the document), and a document a
 person removed is never indexed again.
 
-Order within a batch: passages (one transaction) → vectors → catalog (one transaction) →
-completion marks (one transaction). `ALLIANCES_TEST_KILL_AT` (knowledge.crash_points) kills
+Order within a batch: passages (one transaction) → vectors (Chroma, and the passage's in the
+answerer's cache, retrieval.quote_vectors) → catalog (one transaction) → completion marks
+(one transaction). `encode_new_quotes` then encodes the new passages' quotes into that
+cache. `ALLIANCES_TEST_KILL_AT` (knowledge.crash_points) kills
 the process between these steps in the crash tests.
 """
 
@@ -41,6 +43,7 @@ from knowledge.sources import SourceRegistry
 from retrieval.chunk_store import DocumentRecord
 from retrieval.chunking import Chunk, chunk_document
 from retrieval.index import KnowledgeIndex
+from retrieval.quote_vectors import encode_quotes, store_passage_vectors
 
 # Bump when loaders, chunking or what a document says about itself (its metadata) change
 # what a file becomes: every file is then re-ingested.
@@ -109,7 +112,10 @@ class IngestReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     orphan_vectors_removed: int = 0
     chunks_indexed: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # until every document is searchable
+    new_passages: list[Chunk] = field(default_factory=list, repr=False)  # see encode_new_quotes
+    quotes_encoded: int = 0
+    quote_seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
@@ -129,9 +135,13 @@ class IngestReport:
             parts.append(f"{len(self.withdrawn)} écarté(s) (retiré(s) de la base, `sources`)")
         if self.failed:
             parts.append(f"{len(self.failed)} en échec")
+        quotes = (
+            f" ; {self.quotes_encoded} citation(s) encodée(s) pour les réponses en "
+            f"{self.quote_seconds:.2f} s" if self.quotes_encoded else ""
+        )
         return (
             f"Documents : {', '.join(parts)} — {self.chunks_indexed} passage(s) indexé(s) "
-            f"en {self.seconds:.2f} s."
+            f"en {self.seconds:.2f} s{quotes}."
         )
 
 
@@ -254,7 +264,21 @@ def ingest(
         report.orphan_vectors_removed = remove_orphan_vectors(index)
     sources.close()
     report.seconds = time.perf_counter() - started
+    report.new_passages = [chunk for item in pending for chunk in item.chunks]
     return report
+
+
+def encode_new_quotes(index: KnowledgeIndex, report: IngestReport) -> None:
+    """Encode the quotes of the passages `report`'s ingestion indexed, for the answerer.
+
+    The index is complete and searchable without them: they only spare the first questions
+    about these documents the encoding (a cache, so a run killed here leaves them to be
+    encoded when first asked). Separate from `ingest` so that a caller holding questions
+    back while it ingests can let them through first."""
+    started = time.perf_counter()
+    report.quotes_encoded += encode_quotes(index, report.new_passages)
+    report.quote_seconds += time.perf_counter() - started
+    report.new_passages = []
 
 
 def _hash_all(
@@ -458,6 +482,7 @@ def _store_batch(
         entries.append((record, item.chunks, vectors[offset : offset + count]))
         offset += count
     index.put_documents(entries)
+    store_passage_vectors(index, chunks, vectors)
     stale = [item.document for item in batch if item.catalog_stale]
     if catalog is not None and stale:
         catalog.update(stale, [])

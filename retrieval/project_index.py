@@ -47,6 +47,7 @@ from knowledge.projects import (
 from retrieval.chunk_store import DocumentRecord
 from retrieval.chunking import Chunk
 from retrieval.index import KnowledgeIndex
+from retrieval.quote_vectors import encode_quotes, store_passage_vectors
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +201,8 @@ class ProjectIndexer:
                     for chunk, vector in zip(batch, vectors, strict=True)
                 ]
             )
+            store_passage_vectors(self.index, batch, vectors)
+            encode_quotes(self.index, batch)
 
     def _record(self, chunk: Chunk) -> DocumentRecord:
         return DocumentRecord(

@@ -1,11 +1,14 @@
-"""Embeddings of quotable pieces (lines, sentences, lists), remembered in the project's
-SQLite file so a quote is encoded once per model, not once per question.
+"""Embeddings of quotable pieces (lines, sentences, lists) and of whole passages,
+remembered in the project's SQLite file so a quote is encoded once per model, not once per
+question.
 
-The answerer compares the question with each candidate quote; encoding sixty short quotes
-costs about a second on two cores, while reading them back costs a millisecond. Keys are a
-hash of the model's name and the text, so the cache is never stale: a changed passage
-has new quotes and new keys. Ingestion warms it for new documents; a quote missing at
-question time is encoded then and remembered.
+The answerer compares the question with each candidate quote and its passage; encoding
+sixty short quotes costs about two seconds on two cores, while reading them back costs a
+millisecond. Keys are a hash of the model's name and the text, so the cache is never stale:
+a changed passage has new quotes and new keys. Whoever indexes passages (ingestion, the
+project log) calls `store_passage_vectors` and `encode_quotes`, so that the first question
+about a document does not pay for its encoding; a quote still missing at question time is
+encoded then and remembered.
 """
 
 from __future__ import annotations
@@ -15,10 +18,17 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from knowledge.paths import database_path
 from retrieval.embeddings import TextEncoder
+from retrieval.evidence_candidates import quote_texts
+
+if TYPE_CHECKING:
+    from retrieval.chunking import Chunk
+    from retrieval.index import KnowledgeIndex
 
 _TABLE = "quote_vectors"
 _BATCH = 500
@@ -55,6 +65,11 @@ class QuoteVectors:
                 found[keys[i]] = np.asarray(vector, dtype=np.float32)
         return np.vstack([found[key] for key in keys]).astype(np.float32)
 
+    def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Remember vectors already encoded by this encoder (a passage's, at indexing)."""
+        pairs = zip(texts, vectors, strict=True)
+        self._write([(self._key(text), vector) for text, vector in pairs])
+
     def warm(self, texts: Sequence[str]) -> int:
         """Encode and store the texts not stored yet; the number encoded."""
         unique = list(dict.fromkeys(texts))
@@ -89,3 +104,29 @@ class QuoteVectors:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+
+def store_passage_vectors(
+    index: KnowledgeIndex, chunks: Sequence[Chunk], vectors: np.ndarray
+) -> None:
+    """Remember the vectors of passages just indexed (`vectors`: the index encoder's, of
+    each chunk's `embedding_text()`), which the answerer compares with the question too."""
+    if not chunks:
+        return
+    quotes = QuoteVectors(database_path(index.home), index.encoder)
+    try:
+        quotes.put([chunk.embedding_text() for chunk in chunks], vectors)
+    finally:
+        quotes.close()
+
+
+def encode_quotes(index: KnowledgeIndex, chunks: Sequence[Chunk]) -> int:
+    """Encode the quotes of these passages not stored yet; the number encoded."""
+    if not chunks:
+        return 0
+    quotes = QuoteVectors(database_path(index.home), index.encoder)
+    try:
+        return quotes.warm([text for chunk in chunks for text in quote_texts(chunk)])
+    finally:
+        quotes.close()

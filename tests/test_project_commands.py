@@ -366,7 +366,8 @@ class FakeIndex:
     encoder_name = "fake"
     vector_location = "local"
 
-    def __init__(self) -> None:
+    def __init__(self, home: Path) -> None:
+        self.home = home  # where the answerer's quote vectors are kept
         self.encoder = FakeEncoder()
         self.documents: dict[str, tuple[Any, list[Any]]] = {}
         self.store = FakeChunkStore(self)
@@ -387,9 +388,9 @@ class FakeIndex:
 
 
 class IndexedAssistant(FakeAssistant):
-    def __init__(self) -> None:
+    def __init__(self, home: Path) -> None:
         super().__init__()
-        self.index = FakeIndex()
+        self.index = FakeIndex(home)
 
 
 class Groups:
@@ -410,7 +411,7 @@ def setup(tmp_path: Path) -> Any:
     class Setup:
         state = State(tmp_path / "state.db")
         store = ProjectStore(tmp_path / "alliances.db")
-        assistant = IndexedAssistant()
+        assistant = IndexedAssistant(tmp_path)
         core = ChatCore(state, admins={ADMIN}, assistant=assistant)
         editors = EditorPolicy({USER}, {"S0EDITORS"})
         projects = ProjectCommands(store, editors, assistant=lambda: Setup.core.assistant)

@@ -1,0 +1,175 @@
+"""The answerer's quote vectors: encoded when passages are indexed, so that the first
+question about a document reads them back instead of encoding its quotes then."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.assistant import Assistant
+from knowledge.paths import database_path
+from retrieval.chunk_store import ChunkStore
+from retrieval.chunking import Chunk
+from retrieval.evidence_candidates import passage_candidates, quote_texts
+from retrieval.index import KnowledgeIndex, SearchHit
+from retrieval.project_index import ProjectIndexer
+from retrieval.quote_vectors import QuoteVectors
+
+
+class CountingEncoder:
+    """The real encoder, counting the texts it is asked to encode as documents; one that
+    `refuses` raises instead, so that a check on a shared data folder writes nothing."""
+
+    def __init__(self, encoder, refuses: bool = False) -> None:
+        self._encoder = encoder
+        self.name = encoder.name
+        self.dimension = encoder.dimension
+        self.encoded: list[str] = []
+        self.refuses = refuses
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        self.encoded += list(texts)
+        if self.refuses:
+            raise AssertionError(f"{len(texts)} text(s) not stored, e.g. {texts[0]!r}")
+        return self._encoder.encode_documents(texts)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self._encoder.encode_query(text)
+
+
+def _all_chunks(home: Path) -> list[Chunk]:
+    store = ChunkStore(database_path(home))
+    return [chunk for record in store.documents() for chunk in store.document_chunks(record.doc_id)]
+
+
+def test_ingestion_stores_every_passage_and_quote_of_the_shipped_base(shipped_home: Path, encoder):
+    chunks = _all_chunks(shipped_home)
+    texts = [text for chunk in chunks for text in (chunk.embedding_text(), *quote_texts(chunk))]
+    quotes = QuoteVectors(database_path(shipped_home), CountingEncoder(encoder, refuses=True))
+
+    vectors = quotes.vectors(texts)
+
+    assert len(chunks) > 50 and len(texts) > 300
+    assert vectors.shape == (len(texts), encoder.dimension)
+    norms = np.linalg.norm(vectors, axis=1)
+    assert np.allclose(norms, 1.0, atol=1e-2)  # real vectors, stored as float16
+
+
+def test_a_first_question_encodes_no_quote(home_copy: Path, encoder):
+    counting = CountingEncoder(encoder)
+    assistant = Assistant(KnowledgeIndex(home_copy, encoder=counting, chroma_url=""))
+
+    answer = assistant.ask("Qui est le mandataire de l'Alliance en Mauricie ?")
+
+    assert not answer.abstained and "Mauricie" in answer.text
+    assert counting.encoded == []
+
+
+def test_a_project_passage_has_its_quotes_stored_when_indexed(home_copy: Path, encoder):
+    index = KnowledgeIndex(home_copy, encoder=encoder, chroma_url="")
+    chunk = Chunk(
+        chunk_id="project-update:test-1::0000", doc_id="project-update:test-1",
+        section="Jardin collectif de Shawinigan — mise à jour", position=0,
+        metadata={"doc_id": "project-update:test-1", "title": "Suivi des projets",
+                  "kind": "project-update", "region": "Mauricie"},
+        text="35 familles inscrites au jardin cette saison.\nLa récolte commence en août.",
+    )
+
+    ProjectIndexer(index).put([chunk])
+
+    counting = CountingEncoder(encoder)
+    quotes = QuoteVectors(database_path(home_copy), counting)
+    quotes.vectors([chunk.embedding_text(), *quote_texts(chunk)])
+    assert counting.encoded == []
+    assert len(quote_texts(chunk)) == 3  # two lines and the pair
+
+
+def test_put_keeps_the_given_vectors(tmp_path: Path, encoder):
+    counting = CountingEncoder(encoder)
+    quotes = QuoteVectors(tmp_path / "cache.db", counting)
+    given_vectors = np.eye(2, encoder.dimension, dtype=np.float32)
+
+    quotes.put(["premier passage", "second passage"], given_vectors)
+
+    assert np.allclose(quotes.vectors(["second passage", "premier passage"]), given_vectors[::-1])
+    assert counting.encoded == []
+    assert quotes.warm(["premier passage", "un troisième"]) == 1
+    assert counting.encoded == ["un troisième"]
+
+
+_line = st.text(
+    alphabet=st.sampled_from(list("abc é.;-•1) MR\t")), min_size=0, max_size=60
+)
+
+
+@given(lines=st.lists(_line, max_size=8), section=st.sampled_from(["Mauricie", "", "Axe 3"]))
+def test_quote_texts_are_what_the_answerer_encodes(lines: list[str], section: str):
+    chunk = Chunk("d::0", "d", section, "\n".join(lines), 0, {})
+    asked = [c.embedding_text for c in passage_candidates(SearchHit(chunk, 1.0), 0)]
+    assert asked == quote_texts(chunk)
+
+
+def test_the_quotes_of_new_passages_are_encoded_once(tmp_path: Path, encoder):
+    from knowledge.manifest import DocumentInfo
+    from retrieval.ingestion import encode_new_quotes, ingest
+
+    page = tmp_path / "docs" / "gaspesie.md"
+    page.parent.mkdir()
+    page.write_text(
+        "# Alliance Gaspésie 2024-2029\n\nL'enveloppe régionale est de 5 802 682 $.\n"
+        "Vingt projets ont été retenus.\n", encoding="utf-8",
+    )
+    index = KnowledgeIndex(tmp_path / "home", encoder=encoder, chroma_url="")
+    documents = [DocumentInfo(doc_id="gaspesie.md", path=page, title="Gaspésie")]
+
+    first = ingest(index, documents, root="docs")
+    encode_new_quotes(index, first)
+    again = ingest(index, documents, root="docs")
+    encode_new_quotes(index, again)
+
+    chunks = _all_chunks(tmp_path / "home")
+    assert first.quotes_encoded == len({t for c in chunks for t in quote_texts(c)}) > 0
+    assert "citation(s) encodée(s)" in first.summary()
+    assert again.quotes_encoded == 0 and "citation" not in again.summary()
+
+
+def test_questions_are_answered_while_the_new_quotes_are_encoded(home_copy: Path, encoder):
+    """Ingesting holds questions back; encoding the quotes afterwards must not."""
+    import threading
+
+    from knowledge.manifest import DocumentInfo
+
+    answered = threading.Event()
+    calls: list[int] = []
+
+    class AskingMidway(CountingEncoder):
+        def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+            calls.append(len(texts))
+            if len(calls) == 2:  # the first call encodes the passage, the second its quotes
+                asking = threading.Thread(target=lambda: (
+                    assistant.ask("Qui est le mandataire de l'Alliance en Mauricie ?"),
+                    answered.set(),
+                ))
+                asking.start()
+                assert answered.wait(60), "the question waited for the quotes to be encoded"
+            return super().encode_documents(texts)
+
+    assistant = Assistant(KnowledgeIndex(home_copy, encoder=AskingMidway(encoder), chroma_url=""))
+    page = home_copy.parent / "added" / "abitibi.md"
+    page.parent.mkdir()
+    page.write_text(
+        "# Alliance Abitibi-Témiscamingue\n\nUne hausse de 1 200 000 $ a été annoncée.\n"
+        "Les MRC déposent leurs projets à l'automne.\n", encoding="utf-8",
+    )
+
+    report = assistant.add_document(
+        DocumentInfo(doc_id="abitibi.md", path=page, title="Abitibi"), root="added"
+    )
+
+    added = ChunkStore(database_path(home_copy)).document_chunks("abitibi.md")
+    assert answered.is_set() and len(calls) == 2
+    assert report.quotes_encoded == len(quote_texts(added[0])) > 0
