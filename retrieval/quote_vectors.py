@@ -14,11 +14,12 @@ encoded then and remembered.
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -29,6 +30,9 @@ from retrieval.evidence_candidates import quote_texts
 if TYPE_CHECKING:
     from retrieval.chunking import Chunk
     from retrieval.index import KnowledgeIndex
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _TABLE = "quote_vectors"
 _BATCH = 500
@@ -106,27 +110,34 @@ class QuoteVectors:
             self._db.close()
 
 
-
 def store_passage_vectors(
     index: KnowledgeIndex, chunks: Sequence[Chunk], vectors: np.ndarray
 ) -> None:
     """Remember the vectors of passages just indexed (`vectors`: the index encoder's, of
     each chunk's `embedding_text()`), which the answerer compares with the question too."""
-    if not chunks:
-        return
-    quotes = QuoteVectors(database_path(index.home), index.encoder)
-    try:
-        quotes.put([chunk.embedding_text() for chunk in chunks], vectors)
-    finally:
-        quotes.close()
+    if chunks:
+        texts = [chunk.embedding_text() for chunk in chunks]
+        _in_cache(index, lambda quotes: quotes.put(texts, vectors))
 
 
 def encode_quotes(index: KnowledgeIndex, chunks: Sequence[Chunk]) -> int:
     """Encode the quotes of these passages not stored yet; the number encoded."""
     if not chunks:
         return 0
-    quotes = QuoteVectors(database_path(index.home), index.encoder)
+    texts = [text for chunk in chunks for text in quote_texts(chunk)]
+    return _in_cache(index, lambda quotes: quotes.warm(texts)) or 0
+
+
+def _in_cache(index: KnowledgeIndex, step: Callable[[QuoteVectors], T]) -> T | None:
+    """One step on the index's quote cache, opened for it. The cache only spares work and
+    the passages are indexed already, so a SQLite failure skips the step (logged): the
+    questions that need these quotes will encode them."""
     try:
-        return quotes.warm([text for chunk in chunks for text in quote_texts(chunk)])
-    finally:
-        quotes.close()
+        quotes = QuoteVectors(database_path(index.home), index.encoder)
+        try:
+            return step(quotes)
+        finally:
+            quotes.close()
+    except sqlite3.Error as error:
+        log.warning("quote cache not updated, questions will encode these quotes: %s", error)
+        return None

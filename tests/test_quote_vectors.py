@@ -173,3 +173,41 @@ def test_questions_are_answered_while_the_new_quotes_are_encoded(home_copy: Path
     added = ChunkStore(database_path(home_copy)).document_chunks("abitibi.md")
     assert answered.is_set() and len(calls) == 2
     assert report.quotes_encoded == len(quote_texts(added[0])) > 0
+
+
+def test_a_failing_cache_leaves_ingestion_and_project_writes_whole(
+    tmp_path: Path, encoder, monkeypatch, caplog
+):
+    import sqlite3
+
+    from knowledge.manifest import DocumentInfo
+
+    def disk_full(self, rows):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(QuoteVectors, "_write", disk_full)
+    page = tmp_path / "docs" / "laval.md"
+    page.parent.mkdir()
+    page.write_text(
+        "# Alliance Laval\n\nLe mandataire est la Ville de Laval.\nDix projets.\n",
+        encoding="utf-8",
+    )
+    assistant = Assistant(KnowledgeIndex(tmp_path / "home", encoder=encoder, chroma_url=""))
+
+    report = assistant.ingest(
+        [DocumentInfo(doc_id="laval.md", path=page, title="Laval")], root="docs"
+    )
+    chunk = Chunk(
+        chunk_id="project-update:test-2::0000", doc_id="project-update:test-2",
+        section="Friperie de Laval — mise à jour", position=0,
+        metadata={"doc_id": "project-update:test-2", "kind": "project-update"},
+        text="La friperie a accueilli 40 familles.",
+    )
+    ProjectIndexer(assistant.index).put([chunk])
+
+    assert report.added == ["laval.md"] and not report.failed
+    assert report.quotes_encoded == 0 and "quote cache not updated" in caplog.text
+    found = {hit.chunk.doc_id for hit in assistant.search("mandataire Ville de Laval", k=5).hits}
+    assert "laval.md" in found
+    stored = ChunkStore(database_path(tmp_path / "home")).chunk_ids_by_document([chunk.doc_id])
+    assert stored.get(chunk.doc_id) == {chunk.chunk_id}
