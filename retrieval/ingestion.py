@@ -20,8 +20,9 @@ person removed is never indexed again.
 Order within a batch: passages (one transaction) → vectors (Chroma, and the passage's in the
 answerer's cache, retrieval.quote_vectors) → catalog (one transaction) → completion marks
 (one transaction). `encode_new_quotes` then encodes the new passages' quotes into that
-cache. `ALLIANCES_TEST_KILL_AT` (knowledge.crash_points) kills
-the process between these steps in the crash tests.
+cache, and those of unchanged documents whose quotes it never stored.
+`ALLIANCES_TEST_KILL_AT` (knowledge.crash_points) kills the process between these steps in
+the crash tests.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from knowledge.sources import SourceRegistry
 from retrieval.chunk_store import DocumentRecord
 from retrieval.chunking import Chunk, chunk_document
 from retrieval.index import KnowledgeIndex
-from retrieval.quote_vectors import encode_quotes, store_passage_vectors
+from retrieval.quote_vectors import encode_quotes, encoded_documents, store_passage_vectors
 
 # Bump when loaders, chunking or what a document says about itself (its metadata) change
 # what a file becomes: every file is then re-ingested.
@@ -114,6 +115,9 @@ class IngestReport:
     chunks_indexed: int = 0
     seconds: float = 0.0  # until every document is searchable
     new_passages: list[Chunk] = field(default_factory=list, repr=False)  # see encode_new_quotes
+    # The documents whose quotes encode_new_quotes encodes, with their content digest: the
+    # new passages' and the unchanged documents' never encoded.
+    quote_digests: dict[str, str] = field(default_factory=dict, repr=False)
     quotes_encoded: int = 0
     quote_seconds: float = 0.0
 
@@ -265,20 +269,45 @@ def ingest(
     sources.close()
     report.seconds = time.perf_counter() - started
     report.new_passages = [chunk for item in pending for chunk in item.chunks]
+    failed = {doc_id for doc_id, _ in report.failed}
+    report.quote_digests = {
+        item.document.info.doc_id: item.document.digest
+        for item in pending if item.document.info.doc_id not in failed
+    } | _quotes_never_encoded(index, report.unchanged + report.repaired, digests)
     return report
 
 
+def _quotes_never_encoded(
+    index: KnowledgeIndex, doc_ids: Sequence[str], digests: Mapping[str, str]
+) -> dict[str, str]:
+    """Those of these documents whose quotes the cache never stored at their digest."""
+    if not doc_ids:
+        return {}
+    encoded = encoded_documents(index)
+    if encoded is None:  # unreadable cache: questions will encode what they need
+        return {}
+    return {
+        doc_id: digests[doc_id] for doc_id in doc_ids if encoded.get(doc_id) != digests[doc_id]
+    }
+
+
 def encode_new_quotes(index: KnowledgeIndex, report: IngestReport) -> None:
-    """Encode the quotes of the passages `report`'s ingestion indexed, for the answerer.
+    """Encode the quotes of the passages `report`'s ingestion indexed, for the answerer,
+    and those of the unchanged documents whose quotes were never stored.
 
     The index is complete and searchable without them: they only spare the first questions
-    about these documents the encoding (a cache, so a run killed here leaves them to be
-    encoded when first asked). Separate from `ingest` so that a caller holding questions
-    back while it ingests can let them through first."""
+    about these documents the encoding (a cache, so a run killed here leaves them to the
+    next ingestion, or to be encoded when first asked). Separate from `ingest` so that a
+    caller holding questions back while it ingests can let them through first."""
     started = time.perf_counter()
-    report.quotes_encoded += encode_quotes(index, report.new_passages)
+    new = {chunk.doc_id for chunk in report.new_passages}
+    chunks = report.new_passages + [
+        chunk for doc_id in report.quote_digests if doc_id not in new
+        for chunk in index.store.document_chunks(doc_id)
+    ]
+    report.quotes_encoded += encode_quotes(index, chunks, report.quote_digests)
     report.quote_seconds += time.perf_counter() - started
-    report.new_passages = []
+    report.new_passages, report.quote_digests = [], {}
 
 
 def _hash_all(

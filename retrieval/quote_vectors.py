@@ -8,7 +8,9 @@ millisecond. Keys are a hash of the model's name and the text, so the cache is n
 a changed passage has new quotes and new keys. Whoever indexes passages (ingestion, the
 project log) calls `store_passage_vectors` and `encode_quotes`, so that the first question
 about a document does not pay for its encoding; a quote still missing at question time is
-encoded then and remembered.
+encoded then and remembered. The documents whose quotes are all stored are recorded with
+their content digest, so that ingestion finds those it never encoded (indexed before this
+cache existed, or by a run killed while encoding) and encodes them too.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import hashlib
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _TABLE = "quote_vectors"
+_DOCUMENTS = "quote_documents"  # documents whose quotes are all stored, by content digest
 _BATCH = 500
 
 
@@ -48,6 +51,10 @@ class QuoteVectors:
         self._db.execute("PRAGMA busy_timeout=10000")
         self._db.execute(
             f"CREATE TABLE IF NOT EXISTS {_TABLE} (key TEXT PRIMARY KEY, vector BLOB NOT NULL)"
+        )
+        self._db.execute(
+            f"CREATE TABLE IF NOT EXISTS {_DOCUMENTS} "
+            "(doc_id TEXT PRIMARY KEY, digest TEXT NOT NULL)"
         )
         self._db.commit()
 
@@ -83,6 +90,20 @@ class QuoteVectors:
         if missing:
             self.vectors(missing)
         return len(missing)
+
+    def encoded_documents(self) -> dict[str, str]:
+        """The documents whose quotes are all stored: doc_id -> content digest."""
+        with self._lock:
+            return dict(self._db.execute(f"SELECT doc_id, digest FROM {_DOCUMENTS}").fetchall())
+
+    def mark_documents(self, digests: Mapping[str, str]) -> None:
+        """Record that these documents' quotes, at these digests, are all stored."""
+        with self._lock:
+            self._db.executemany(
+                f"INSERT OR REPLACE INTO {_DOCUMENTS} (doc_id, digest) VALUES (?, ?)",
+                list(digests.items()),
+            )
+            self._db.commit()
 
     def _read(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
@@ -120,12 +141,31 @@ def store_passage_vectors(
         _in_cache(index, lambda quotes: quotes.put(texts, vectors))
 
 
-def encode_quotes(index: KnowledgeIndex, chunks: Sequence[Chunk]) -> int:
-    """Encode the quotes of these passages not stored yet; the number encoded."""
-    if not chunks:
+def encode_quotes(
+    index: KnowledgeIndex, chunks: Sequence[Chunk], digests: Mapping[str, str] | None = None
+) -> int:
+    """Encode the quotes of these passages, and the passages themselves, not stored yet;
+    the number encoded. `digests`: the documents these passages are all of, recorded as
+    encoded once they are."""
+    texts = [
+        text for chunk in chunks for text in (chunk.embedding_text(), *quote_texts(chunk))
+    ]
+
+    def encode(quotes: QuoteVectors) -> int:
+        encoded = quotes.warm(texts) if texts else 0
+        if digests:
+            quotes.mark_documents(digests)
+        return encoded
+
+    if not texts and not digests:
         return 0
-    texts = [text for chunk in chunks for text in quote_texts(chunk)]
-    return _in_cache(index, lambda quotes: quotes.warm(texts)) or 0
+    return _in_cache(index, encode) or 0
+
+
+def encoded_documents(index: KnowledgeIndex) -> dict[str, str] | None:
+    """The documents whose quotes are all stored (doc_id -> digest); None when the cache
+    cannot be read."""
+    return _in_cache(index, lambda quotes: quotes.encoded_documents())
 
 
 def _in_cache(index: KnowledgeIndex, step: Callable[[QuoteVectors], T]) -> T | None:

@@ -113,9 +113,8 @@ def test_quote_texts_are_what_the_answerer_encodes(lines: list[str], section: st
     assert asked == quote_texts(chunk)
 
 
-def test_the_quotes_of_new_passages_are_encoded_once(tmp_path: Path, encoder):
+def _gaspesie(tmp_path: Path, encoder):
     from knowledge.manifest import DocumentInfo
-    from retrieval.ingestion import encode_new_quotes, ingest
 
     page = tmp_path / "docs" / "gaspesie.md"
     page.parent.mkdir()
@@ -124,8 +123,13 @@ def test_the_quotes_of_new_passages_are_encoded_once(tmp_path: Path, encoder):
         "Vingt projets ont été retenus.\n", encoding="utf-8",
     )
     index = KnowledgeIndex(tmp_path / "home", encoder=encoder, chroma_url="")
-    documents = [DocumentInfo(doc_id="gaspesie.md", path=page, title="Gaspésie")]
+    return index, [DocumentInfo(doc_id="gaspesie.md", path=page, title="Gaspésie")]
 
+
+def test_the_quotes_of_new_passages_are_encoded_once(tmp_path: Path, encoder):
+    from retrieval.ingestion import encode_new_quotes, ingest
+
+    index, documents = _gaspesie(tmp_path, encoder)
     first = ingest(index, documents, root="docs")
     encode_new_quotes(index, first)
     again = ingest(index, documents, root="docs")
@@ -135,6 +139,59 @@ def test_the_quotes_of_new_passages_are_encoded_once(tmp_path: Path, encoder):
     assert first.quotes_encoded == len({t for c in chunks for t in quote_texts(c)}) > 0
     assert "citation(s) encodée(s)" in first.summary()
     assert again.quotes_encoded == 0 and "citation" not in again.summary()
+
+
+def _forget(home: Path, *tables: str) -> None:
+    """Empty cache tables, as a data folder indexed before they existed would have them."""
+    import sqlite3
+
+    with sqlite3.connect(database_path(home)) as db:
+        for table in tables:
+            db.execute(f"DELETE FROM {table}")
+
+
+def test_documents_indexed_before_the_cache_get_their_quotes_encoded_once(
+    tmp_path: Path, encoder
+):
+    from retrieval.ingestion import encode_new_quotes, ingest
+
+    index, documents = _gaspesie(tmp_path, encoder)
+    encode_new_quotes(index, ingest(index, documents, root="docs"))
+    _forget(tmp_path / "home", "quote_vectors", "quote_documents")
+
+    upgraded = ingest(index, documents, root="docs")
+    encode_new_quotes(index, upgraded)
+    again = ingest(index, documents, root="docs")
+    encode_new_quotes(index, again)
+
+    chunks = _all_chunks(tmp_path / "home")
+    compared = {t for c in chunks for t in (c.embedding_text(), *quote_texts(c))}
+    assert upgraded.unchanged == ["gaspesie.md"] and not upgraded.changed
+    assert upgraded.quotes_encoded == len(compared) > 0
+    assert again.quotes_encoded == 0
+    counting = CountingEncoder(encoder, refuses=True)
+    # All stored, the passages' vectors too: the refusing encoder is never asked.
+    QuoteVectors(database_path(tmp_path / "home"), counting).vectors(sorted(compared))
+
+
+def test_a_run_killed_before_recording_its_quotes_is_finished_by_the_next(
+    tmp_path: Path, encoder
+):
+    from retrieval.ingestion import encode_new_quotes, ingest
+
+    index, documents = _gaspesie(tmp_path, encoder)
+    encode_new_quotes(index, ingest(index, documents, root="docs"))
+    quotes = QuoteVectors(database_path(tmp_path / "home"), encoder)
+    digest = quotes.encoded_documents()["gaspesie.md"]
+    _forget(tmp_path / "home", "quote_documents")  # the vectors stayed, the record did not
+
+    report = ingest(index, documents, root="docs")
+    assert report.quote_digests == {"gaspesie.md": digest}
+    encode_new_quotes(index, report)
+
+    assert report.quotes_encoded == 0  # nothing to encode again, only to record
+    assert quotes.encoded_documents() == {"gaspesie.md": digest}
+    assert ingest(index, documents, root="docs").quote_digests == {}
 
 
 def test_questions_are_answered_while_the_new_quotes_are_encoded(home_copy: Path, encoder):
