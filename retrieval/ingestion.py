@@ -283,7 +283,7 @@ def _quotes_never_encoded(
     """Those of these documents whose quotes the cache never stored at their digest."""
     if not doc_ids:
         return {}
-    encoded = encoded_documents(index)
+    encoded = encoded_documents(index.home)
     if encoded is None:  # unreadable cache: questions will encode what they need
         return {}
     return {

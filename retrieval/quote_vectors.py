@@ -20,6 +20,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -91,11 +92,6 @@ class QuoteVectors:
             self.vectors(missing)
         return len(missing)
 
-    def encoded_documents(self) -> dict[str, str]:
-        """The documents whose quotes are all stored: doc_id -> content digest."""
-        with self._lock:
-            return dict(self._db.execute(f"SELECT doc_id, digest FROM {_DOCUMENTS}").fetchall())
-
     def mark_documents(self, digests: Mapping[str, str]) -> None:
         """Record that these documents' quotes, at these digests, are all stored."""
         with self._lock:
@@ -162,10 +158,20 @@ def encode_quotes(
     return _in_cache(index, encode) or 0
 
 
-def encoded_documents(index: KnowledgeIndex) -> dict[str, str] | None:
-    """The documents whose quotes are all stored (doc_id -> digest); None when the cache
-    cannot be read."""
-    return _in_cache(index, lambda quotes: quotes.encoded_documents())
+def encoded_documents(home: Path) -> dict[str, str] | None:
+    """The documents whose quotes are all stored (doc_id -> content digest); None when the
+    cache cannot be read. Read without the encoder, so that an ingestion that finds
+    everything in place loads no model."""
+    try:
+        with closing(sqlite3.connect(str(database_path(home)), timeout=10)) as db:
+            if not db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (_DOCUMENTS,)
+            ).fetchone():
+                return {}
+            return dict(db.execute(f"SELECT doc_id, digest FROM {_DOCUMENTS}").fetchall())
+    except sqlite3.Error as error:
+        log.warning("quote cache unreadable, its documents are not checked: %s", error)
+        return None
 
 
 def _in_cache(index: KnowledgeIndex, step: Callable[[QuoteVectors], T]) -> T | None:

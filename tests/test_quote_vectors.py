@@ -17,7 +17,7 @@ from retrieval.chunking import Chunk
 from retrieval.evidence_candidates import passage_candidates, quote_texts
 from retrieval.index import KnowledgeIndex, SearchHit
 from retrieval.project_index import ProjectIndexer
-from retrieval.quote_vectors import QuoteVectors
+from retrieval.quote_vectors import QuoteVectors, encoded_documents
 
 
 class CountingEncoder:
@@ -181,8 +181,7 @@ def test_a_run_killed_before_recording_its_quotes_is_finished_by_the_next(
 
     index, documents = _gaspesie(tmp_path, encoder)
     encode_new_quotes(index, ingest(index, documents, root="docs"))
-    quotes = QuoteVectors(database_path(tmp_path / "home"), encoder)
-    digest = quotes.encoded_documents()["gaspesie.md"]
+    digest = encoded_documents(tmp_path / "home")["gaspesie.md"]
     _forget(tmp_path / "home", "quote_documents")  # the vectors stayed, the record did not
 
     report = ingest(index, documents, root="docs")
@@ -190,8 +189,23 @@ def test_a_run_killed_before_recording_its_quotes_is_finished_by_the_next(
     encode_new_quotes(index, report)
 
     assert report.quotes_encoded == 0  # nothing to encode again, only to record
-    assert quotes.encoded_documents() == {"gaspesie.md": digest}
+    assert encoded_documents(tmp_path / "home") == {"gaspesie.md": digest}
     assert ingest(index, documents, root="docs").quote_digests == {}
+
+
+def test_an_ingestion_that_finds_everything_in_place_loads_no_model(tmp_path: Path, encoder):
+    from retrieval.ingestion import encode_new_quotes, ingest
+
+    index, documents = _gaspesie(tmp_path, encoder)
+    encode_new_quotes(index, ingest(index, documents, root="docs"))
+    # A fresh process: the index knows its encoder by name only until something encodes.
+    reopened = KnowledgeIndex(tmp_path / "home", encoder_spec=encoder.name, chroma_url="")
+
+    report = ingest(reopened, documents, root="docs")
+    encode_new_quotes(reopened, report)
+
+    assert report.unchanged == ["gaspesie.md"] and report.quotes_encoded == 0
+    assert reopened._encoder is None
 
 
 def test_questions_are_answered_while_the_new_quotes_are_encoded(home_copy: Path, encoder):
