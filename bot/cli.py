@@ -251,9 +251,13 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from bot.terminal import chat_loop
+    import getpass
 
-    return chat_loop(_assistant(), sys.stdin, sys.stdout)
+    from bot.terminal import PLATFORM, chat_loop, terminal_core
+
+    assistant = _assistant()
+    user = f"{PLATFORM}:{getpass.getuser()}"
+    return chat_loop(terminal_core(assistant, user, assistant.home), user, sys.stdin, sys.stdout)
 
 
 def _eval(args: argparse.Namespace) -> int:

@@ -1,13 +1,22 @@
-"""Rendering for the terminal, and the `alliances chat` conversation loop."""
+"""Rendering for the terminal, and the `alliances chat` conversation loop: the third door
+to the chat core, beside Slack and Teams. Questions and the project commands (`projet
+nouveau …`, `projet maj …`) work as they do there; replies the terminal has no special
+rendering for are shown as their text (`fallback_text()`).
+"""
 
 from __future__ import annotations
 
-from typing import TextIO
+import uuid
+from pathlib import Path
+from typing import Any, TextIO
 
 from bot.bilingual import sources_heading
+from bot.chat import AnswerReply, ChatCore, ChatRequest, Conversation
 from retrieval.answers import Answer
-from retrieval.followups import Turn
 from retrieval.index import SearchHit
+
+PLATFORM = "cli"  # as `alliances projects import` records its writes
+_QUIT = {"quit", "exit", "quitter", "q"}
 
 
 def render_answer(answer: Answer) -> str:
@@ -18,7 +27,9 @@ def render_answer(answer: Answer) -> str:
     heading = sources_heading(answer.language, answer.abstained)
     lines.append(heading + (":" if answer.language == "en" else " :"))
     for number, citation in enumerate(answer.citations, start=1):
-        where = citation.url or citation.source
+        where = ", ".join(
+            part for part in (citation.author, citation.date) if part
+        ) or citation.url or citation.source
         lines.append(f"  [{number}] {citation.title} — {citation.section} ({where})")
     return "\n".join(lines).rstrip()
 
@@ -37,11 +48,46 @@ def render_hits(hits: list[SearchHit]) -> str:
     return "\n".join(blocks)
 
 
-def chat_loop(assistant: object, stdin: TextIO, stdout: TextIO) -> int:
-    """Read questions line by line; follow-ups use the conversation so far. Ends on EOF,
-    "quit" or "exit"."""
-    history: list[Turn] = []
-    stdout.write("Posez vos questions (« quitter » pour sortir).\n")
+def render_reply(reply: Any) -> str:
+    """A chat reply as the terminal shows it."""
+    if isinstance(reply, AnswerReply):
+        return render_answer(reply.answer)
+    return reply.fallback_text()
+
+
+def typed_command(line: str) -> str:
+    """What the chat core reads of a terminal line: the terminal has no slash commands, so
+    `/projet maj …` and `/alliances projet maj …` are `projet maj …`."""
+    if not line.startswith("/"):
+        return line
+    first, _, rest = line[1:].partition(" ")
+    return rest.strip() if first.lower() == "alliances" and rest.strip() else line[1:]
+
+
+def terminal_core(assistant: Any, user: str, home: Path) -> ChatCore:
+    """The chat core behind `alliances chat`, with the project commands. The person at the
+    terminal may write projects: they hold the data folder, which `alliances projects
+    import` writes to as well."""
+    from bot.projects import EditorPolicy, ProjectCommands
+    from bot.settings import Settings
+    from bot.state import State
+    from knowledge.projects import ProjectStore
+
+    core = ChatCore(State(Settings(home=home).state_path), assistant=assistant)
+    commands = ProjectCommands(
+        ProjectStore.open(home), EditorPolicy({user}), assistant=lambda: assistant
+    )
+    core.register(commands.command())
+    return core
+
+
+def chat_loop(core: ChatCore, user: str, stdin: TextIO, stdout: TextIO) -> int:
+    """Read lines one by one and answer each through the chat core: questions (follow-ups
+    use the conversation so far) and commands. Ends on EOF, "quit" or "exit"."""
+    conversation = Conversation(PLATFORM, "terminal", is_direct=True)
+    stdout.write(
+        "Posez vos questions (« quitter » pour sortir, « projet aide » pour les projets).\n"
+    )
     while True:
         stdout.write("> ")
         stdout.flush()
@@ -49,15 +95,14 @@ def chat_loop(assistant: object, stdin: TextIO, stdout: TextIO) -> int:
         if not line:
             stdout.write("\n")
             return 0
-        question = line.strip()
-        if question.lower() in {"quit", "exit", "quitter", "q"}:
+        text = line.strip()
+        if text.lower() in _QUIT:
             return 0
-        if not question:
+        if not text:
             continue
-        try:
-            answer = assistant.ask(question, history=history)  # type: ignore[attr-defined]
-        except ValueError as error:
-            stdout.write(f"{error}\n")
-            continue
-        stdout.write(render_answer(answer) + "\n\n")
-        history.extend([Turn("user", question), Turn("assistant", answer.text)])
+        reply = core.handle(ChatRequest(
+            text=typed_command(text), user_id=user, conversation=conversation,
+            surface="message", request_id=f"{PLATFORM}:{uuid.uuid4()}",
+            user_name=user.removeprefix(f"{PLATFORM}:"),
+        ))
+        stdout.write(render_reply(reply) + "\n\n")
