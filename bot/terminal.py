@@ -1,6 +1,7 @@
 """Rendering for the terminal, and the `alliances chat` conversation loop: the third door
-to the chat core, beside Slack and Teams. Questions and the project commands (`projet
-nouveau …`, `projet maj …`) work as they do there; replies the terminal has no special
+to the chat core, beside Slack and Teams. Questions, the project commands (`projet
+nouveau …`, `projet maj …`) and the sources commands (`sources`, `sources voir 3`) work as
+they do there; replies the terminal has no special
 rendering for are shown as their text (`fallback_text()`).
 """
 
@@ -65,19 +66,21 @@ def typed_command(line: str) -> str:
 
 
 def terminal_core(assistant: Any, user: str, home: Path) -> ChatCore:
-    """The chat core behind `alliances chat`, with the project commands. The person at the
-    terminal may write projects: they hold the data folder, which `alliances projects
-    import` writes to as well."""
+    """The chat core behind `alliances chat`, with the project and sources commands. The
+    person at the terminal may write projects and correct sources: they hold the data
+    folder, which `alliances projects import` and `alliances ingest` write to as well."""
     from bot.projects import EditorPolicy, ProjectCommands
     from bot.settings import Settings
+    from bot.sources_commands import SourceCommands
     from bot.state import State
     from knowledge.projects import ProjectStore
 
     core = ChatCore(State(Settings(home=home).state_path), assistant=assistant)
-    commands = ProjectCommands(
+    projects = ProjectCommands(
         ProjectStore.open(home), EditorPolicy({user}), assistant=lambda: assistant
     )
-    core.register(commands.command())
+    core.register(projects.command())
+    core.register(SourceCommands(home, {user}, assistant=lambda: assistant).command())
     return core
 
 

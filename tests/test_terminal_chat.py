@@ -53,6 +53,7 @@ def test_the_issue_journey_through_the_terminal(home_copy: Path, encoder) -> Non
         "saison statut:en cours\n"
         "Combien de familles sont inscrites au Jardin collectif de Shawinigan ?\n"
         'projet maj "Jardin inconnu" 3 familles\n'
+        "sources\n"
         "quitter\n"
     )
     shown = io.StringIO()
@@ -60,10 +61,11 @@ def test_the_issue_journey_through_the_terminal(home_copy: Path, encoder) -> Non
     status = chat_loop(terminal_core(assistant, user, home_copy), user, typed, shown)
 
     replies = shown.getvalue().split("> ")[1:]
-    assert status == 0 and len(replies) == 5  # four replies, then the prompt quit answers
+    assert status == 0 and len(replies) == 6  # five replies, then the prompt quit answers
     assert "Projet créé" in replies[0] and "Mise à jour enregistrée" in replies[1]
     assert "35 familles inscrites" in replies[2] and "(marie, " in replies[2]
     assert "Aucun projet ne s'appelle" in replies[3]
+    assert replies[4].startswith("Documents de la base (5)")  # the sources list
     (project,) = ProjectStore(database_path(home_copy)).projects()
     (update,) = ProjectStore(database_path(home_copy)).updates(project.id)
     assert update.author == user and update.author_name == "marie" and update.platform == PLATFORM
