@@ -1,8 +1,8 @@
 """Rendering for the terminal, and the `alliances chat` conversation loop: the third door
 to the chat core, beside Slack and Teams. Questions, the project commands (`projet
 nouveau …`, `projet maj …`) and the sources commands (`sources`, `sources voir 3`) work as
-they do there; replies the terminal has no special
-rendering for are shown as their text (`fallback_text()`).
+they do there; replies the terminal has no special rendering for are shown as their text
+(`fallback_text()`).
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ def terminal_core(assistant: Any, user: str, home: Path) -> ChatCore:
 def chat_loop(core: ChatCore, user: str, stdin: TextIO, stdout: TextIO) -> int:
     """Read lines one by one and answer each through the chat core: questions (follow-ups
     use the conversation so far) and commands. Ends on EOF, "quit" or "exit"."""
-    conversation = Conversation(PLATFORM, "terminal", is_direct=True)
+    # One conversation per session: follow-ups refer to this session's questions only.
+    conversation = Conversation(PLATFORM, f"terminal-{uuid.uuid4().hex[:12]}", is_direct=True)
     stdout.write(
         "Posez vos questions (« quitter » pour sortir, « projet aide » pour les projets).\n"
     )

@@ -54,6 +54,8 @@ def test_the_issue_journey_through_the_terminal(home_copy: Path, encoder) -> Non
         "Combien de familles sont inscrites au Jardin collectif de Shawinigan ?\n"
         'projet maj "Jardin inconnu" 3 familles\n'
         "sources\n"
+        "Qui est le mandataire de l'Alliance en Mauricie ?\n"
+        "et en Estrie ?\n"
         "quitter\n"
     )
     shown = io.StringIO()
@@ -61,11 +63,12 @@ def test_the_issue_journey_through_the_terminal(home_copy: Path, encoder) -> Non
     status = chat_loop(terminal_core(assistant, user, home_copy), user, typed, shown)
 
     replies = shown.getvalue().split("> ")[1:]
-    assert status == 0 and len(replies) == 6  # five replies, then the prompt quit answers
+    assert status == 0 and len(replies) == 8  # seven replies, then the prompt quit answers
     assert "Projet créé" in replies[0] and "Mise à jour enregistrée" in replies[1]
     assert "35 familles inscrites" in replies[2] and "(marie, " in replies[2]
     assert "Aucun projet ne s'appelle" in replies[3]
     assert replies[4].startswith("Documents de la base (5)")  # the sources list
+    assert "Mauricie" in replies[5] and "Estrie" in replies[6]  # a follow-up
     (project,) = ProjectStore(database_path(home_copy)).projects()
     (update,) = ProjectStore(database_path(home_copy)).updates(project.id)
     assert update.author == user and update.author_name == "marie" and update.platform == PLATFORM
