@@ -68,7 +68,8 @@ def test_the_issue_journey_through_the_terminal(home_copy: Path, encoder) -> Non
     assert "35 familles inscrites" in replies[2] and "(marie, " in replies[2]
     assert "Aucun projet ne s'appelle" in replies[3]
     assert replies[4].startswith("Documents de la base (5)")  # the sources list
-    assert "Mauricie" in replies[5] and "Estrie" in replies[6]  # a follow-up
+    assert "Consortium en développement social de la Mauricie" in replies[5]
+    assert "Table des MRC de l’Estrie" in replies[6]  # the follow-up, answered
     (project,) = ProjectStore(database_path(home_copy)).projects()
     (update,) = ProjectStore(database_path(home_copy)).updates(project.id)
     assert update.author == user and update.author_name == "marie" and update.platform == PLATFORM
