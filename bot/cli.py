@@ -253,11 +253,11 @@ def _search(args: argparse.Namespace) -> int:
 def _chat(args: argparse.Namespace) -> int:
     import getpass
 
-    from bot.terminal import PLATFORM, chat_loop, terminal_core
+    from bot.terminal import chat_loop, terminal_core
 
     assistant = _assistant()
-    user = f"{PLATFORM}:{getpass.getuser()}"
-    return chat_loop(terminal_core(assistant, user, assistant.home), user, sys.stdin, sys.stdout)
+    login = getpass.getuser()
+    return chat_loop(terminal_core(assistant, login, assistant.home), login, sys.stdin, sys.stdout)
 
 
 def _eval(args: argparse.Namespace) -> int:

@@ -333,6 +333,7 @@ def _import(store: Any, args: argparse.Namespace, out: TextIO, err: TextIO) -> i
     """Check every line, write each good one in its own transaction, report each bad one on
     stderr, then bring the index in line with the store (even when nothing was new: a run
     killed before it indexed is repaired by running it again)."""
+    from bot.terminal import PLATFORM, cli_user
     from knowledge.crash_points import crash_point
     from knowledge.projects import Actor
 
@@ -343,7 +344,7 @@ def _import(store: Any, args: argparse.Namespace, out: TextIO, err: TextIO) -> i
         return USAGE_ERROR
     digest = hashlib.sha256(args.file.read_bytes()).hexdigest()[:16]
     user = getpass.getuser()
-    importer = _Importer(store, Actor(f"cli:{user}", user, "cli"), digest, args.dry_run)
+    importer = _Importer(store, Actor(cli_user(user), user, PLATFORM), digest, args.dry_run)
     try:
         for line, values in rows:
             importer.take(line, values)

@@ -16,7 +16,7 @@ from bot.chat import AnswerReply, ChatCore, ChatRequest, Conversation
 from retrieval.answers import Answer
 from retrieval.index import SearchHit
 
-PLATFORM = "cli"  # as `alliances projects import` records its writes
+PLATFORM = "cli"  # what the command line's writes are recorded under
 _QUIT = {"quit", "exit", "quitter", "q"}
 
 
@@ -65,7 +65,13 @@ def typed_command(line: str) -> str:
     return rest.strip() if first.lower() == "alliances" and rest.strip() else line[1:]
 
 
-def terminal_core(assistant: Any, user: str, home: Path) -> ChatCore:
+def cli_user(login: str) -> str:
+    """The user id of a person at the command line (`alliances chat`, `alliances projects
+    import`): their system login, marked as such."""
+    return f"{PLATFORM}:{login}"
+
+
+def terminal_core(assistant: Any, login: str, home: Path) -> ChatCore:
     """The chat core behind `alliances chat`, with the project and sources commands. The
     person at the terminal may write projects and correct sources: they hold the data
     folder, which `alliances projects import` and `alliances ingest` write to as well."""
@@ -75,6 +81,7 @@ def terminal_core(assistant: Any, user: str, home: Path) -> ChatCore:
     from bot.state import State
     from knowledge.projects import ProjectStore
 
+    user = cli_user(login)
     core = ChatCore(State(Settings(home=home).state_path), assistant=assistant)
     projects = ProjectCommands(
         ProjectStore.open(home), EditorPolicy({user}), assistant=lambda: assistant
@@ -84,7 +91,7 @@ def terminal_core(assistant: Any, user: str, home: Path) -> ChatCore:
     return core
 
 
-def chat_loop(core: ChatCore, user: str, stdin: TextIO, stdout: TextIO) -> int:
+def chat_loop(core: ChatCore, login: str, stdin: TextIO, stdout: TextIO) -> int:
     """Read lines one by one and answer each through the chat core: questions (follow-ups
     use the conversation so far) and commands. Ends on EOF, "quit" or "exit"."""
     # One conversation per session: follow-ups refer to this session's questions only.
@@ -105,8 +112,7 @@ def chat_loop(core: ChatCore, user: str, stdin: TextIO, stdout: TextIO) -> int:
         if not text:
             continue
         reply = core.handle(ChatRequest(
-            text=typed_command(text), user_id=user, conversation=conversation,
-            surface="message", request_id=f"{PLATFORM}:{uuid.uuid4()}",
-            user_name=user.removeprefix(f"{PLATFORM}:"),
+            text=typed_command(text), user_id=cli_user(login), conversation=conversation,
+            surface="message", request_id=f"{PLATFORM}:{uuid.uuid4()}", user_name=login,
         ))
         stdout.write(render_reply(reply) + "\n\n")

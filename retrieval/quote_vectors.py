@@ -143,18 +143,17 @@ def encode_quotes(
     """Encode the quotes of these passages, and the passages themselves, not stored yet;
     the number encoded. `digests`: the documents these passages are all of, recorded as
     encoded once they are."""
+    if not chunks and not digests:
+        return 0
     texts = [
         text for chunk in chunks for text in (chunk.embedding_text(), *quote_texts(chunk))
     ]
 
     def encode(quotes: QuoteVectors) -> int:
-        encoded = quotes.warm(texts) if texts else 0
-        if digests:
-            quotes.mark_documents(digests)
+        encoded = quotes.warm(texts)
+        quotes.mark_documents(digests or {})
         return encoded
 
-    if not texts and not digests:
-        return 0
     return _in_cache(index, encode) or 0
 
 

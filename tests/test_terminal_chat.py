@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 
 from bot.assistant import Assistant
 from bot.chat import AnswerReply, NoticeReply
-from bot.terminal import PLATFORM, chat_loop, render_reply, terminal_core, typed_command
+from bot.terminal import (
+    PLATFORM,
+    chat_loop,
+    cli_user,
+    render_reply,
+    terminal_core,
+    typed_command,
+)
 from knowledge.paths import database_path
 from knowledge.projects import ProjectStore
 from retrieval.answers import Answer, Citation
@@ -46,7 +53,6 @@ def test_a_project_update_is_cited_with_its_author_and_date() -> None:
 @pytest.mark.slow
 def test_the_issue_journey_through_the_terminal(home_copy: Path, encoder) -> None:
     assistant = Assistant(KnowledgeIndex(home_copy, encoder=encoder, chroma_url=""))
-    user = f"{PLATFORM}:marie"
     typed = io.StringIO(
         '/projet nouveau "Jardin collectif de Shawinigan" région:Mauricie\n'
         '/projet maj "Jardin collectif de Shawinigan" 35 familles inscrites au jardin cette '
@@ -60,7 +66,7 @@ def test_the_issue_journey_through_the_terminal(home_copy: Path, encoder) -> Non
     )
     shown = io.StringIO()
 
-    status = chat_loop(terminal_core(assistant, user, home_copy), user, typed, shown)
+    status = chat_loop(terminal_core(assistant, "marie", home_copy), "marie", typed, shown)
 
     replies = shown.getvalue().split("> ")[1:]
     assert status == 0 and len(replies) == 8  # seven replies, then the prompt quit answers
@@ -72,4 +78,5 @@ def test_the_issue_journey_through_the_terminal(home_copy: Path, encoder) -> Non
     assert "Table des MRC de l’Estrie" in replies[6]  # the follow-up, answered
     (project,) = ProjectStore(database_path(home_copy)).projects()
     (update,) = ProjectStore(database_path(home_copy)).updates(project.id)
-    assert update.author == user and update.author_name == "marie" and update.platform == PLATFORM
+    assert update.author == cli_user("marie") == "cli:marie"
+    assert update.author_name == "marie" and update.platform == PLATFORM
