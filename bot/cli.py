@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--suites", nargs="?",
         const="dev,unseen-dev,paraphrase-fit,unseen-dev-paraphrase,projects-fit,paraphrase-dev,"
-        "blind,unseen",
+        "blind,unseen,blind-2,unseen-2",
         help="mesurer la réponse sur les suites de questions (défaut : toutes), documents "
         "ajoutés compris, côte à côte",
     )
@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--fit", action="store_true",
         help="réajuster le modèle de preuves sur les suites d'ajustement (dev, unseen-dev, "
         "paraphrase-fit, unseen-dev-paraphrase, projects-fit), puis le valider sur "
-        "paraphrase-dev",
+        "paraphrase-dev, blind et unseen",
     )
 
     bench = commands.add_parser("bench", help="mesurer latences, débit et mémoire")

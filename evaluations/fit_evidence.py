@@ -2,9 +2,11 @@
 
     alliances eval --fit            # or: python -m evaluations.fit_evidence
 
-1. One index holds the shipped base and the documents of the tuning suites (never the
-   held-out suites' documents: they must stay unseen), and the projects the tuning
-   suites log (`evaluations.project_log`).
+1. One index holds the shipped base, the documents of the fit and validation suites
+   (never the held-out suites' documents: they must stay unseen) and the projects those
+   suites log (`evaluations.project_log`). The validation suites' documents are there so
+   that their questions can be answered; for the fit questions they are only more
+   passages to tell apart.
 2. For every tuning question, the answerer gathers its evidence and describes each
    candidate quote by `retrieval.evidence_features`. A candidate is a positive example
    when the answer made of it alone holds every required fact; an unanswerable
@@ -17,6 +19,11 @@
    maps them to the probability that the answer is right. The abstention threshold
    maximises the out-of-fold utility (a right answer +1, a wrong one -WRONG_COST, an
    abstention 0, or +1 when there was nothing to answer).
+5. The confidence shown is then rescaled on the out-of-fold questions of the suites that
+   helpers wrote from the documents alone (`CONFIDENCE_SUITES`): one scale and one offset
+   of the calibration's log-odds, so that a confidence means the share of right answers
+   for questions worded as users word them, not as the first team's gold set, which
+   follows the documents' wording. The threshold moves with it: the same answers are given.
 
 The model is refitted whenever the features change; the blind suites measure it after.
 """
@@ -57,6 +64,9 @@ L2 = 0.3
 CALIBRATION_L2 = 30.0  # chosen on the validation suite among 10, 30, 100, 300 (725 fit questions)
 WRONG_COST = 1.5  # a wrong answer costs one and a half right ones
 THRESHOLD_WINDOW = 5  # chosen on the validation suite among 0, 3, 5 and 8
+# Written by helpers who read only the documents, as the validation and held-out suites
+# were: the confidence shown is calibrated on them (step 5 above).
+CONFIDENCE_SUITES = ("unseen-dev", "paraphrase-fit", "unseen-dev-paraphrase")
 
 
 class FitError(ValueError):
@@ -233,6 +243,25 @@ def choose_threshold(confidence: np.ndarray, outcomes: Sequence[Outcome]) -> flo
     return plateau[len(plateau) // 2]
 
 
+def rescale_confidence(
+    model: EvidenceModel, outcomes: Sequence[Outcome], suites: Sequence[str]
+) -> tuple[float, float]:
+    """Refit the scale and offset of `model`'s calibrated log-odds on the outcomes of
+    CONFIDENCE_SUITES (`suites` names each outcome's suite); the model keeps the order
+    of its confidences and gives the same answers. Returns (scale, offset)."""
+    chosen = [
+        o for o, suite in zip(outcomes, suites, strict=True)
+        if suite in CONFIDENCE_SUITES and o.ranking is not None
+    ]
+    if len({o.right for o in chosen}) < 2:
+        return 1.0, 0.0  # nothing to learn a scale from
+    log_odds = np.asarray([[model.log_odds(o.ranking)] for o in chosen if o.ranking is not None])
+    right = np.asarray([1.0 if o.right else 0.0 for o in chosen])
+    (scale,), offset = fit_logistic(log_odds, right)
+    model.rescale_confidence(float(scale), offset)
+    return float(scale), offset
+
+
 def fit(rows: Sequence[QuestionRows], suites: Sequence[str]) -> tuple[EvidenceModel, dict]:
     outcomes = out_of_fold(rows)
     model = fit_scorer(rows)
@@ -240,6 +269,7 @@ def fit(rows: Sequence[QuestionRows], suites: Sequence[str]) -> tuple[EvidenceMo
     confidence = confidences(model, outcomes)
     model.threshold = choose_threshold(confidence, outcomes)
     shown = confidence >= model.threshold
+    scale, offset = rescale_confidence(model, outcomes, [row.suite for row in rows])
     answerable = np.asarray([o.answerable for o in outcomes])
     right = np.asarray([o.right for o in outcomes])
     summary = {
@@ -258,6 +288,9 @@ def fit(rows: Sequence[QuestionRows], suites: Sequence[str]) -> tuple[EvidenceMo
         "l2": L2,
         "calibration_l2": CALIBRATION_L2,
         "wrong_cost": WRONG_COST,
+        "confidence_rescaled_on": list(CONFIDENCE_SUITES),
+        "confidence_scale": round(scale, 4),
+        "confidence_offset": round(offset, 4),
         **summary,
     }
     return model, summary
@@ -300,8 +333,9 @@ def fit_and_save(
     from evaluations.runner import assistant_with_documents
 
     questions = tuning_questions(suites)
+    indexed = (*suites, *VALIDATION_SUITES)
     assistant = assistant_with_documents(
-        model_spec, workdir, added_documents(tuple(suites)), project_logs(tuple(suites))
+        model_spec, workdir, added_documents(indexed), project_logs(indexed)
     )
     rows = [
         row for name, suite_questions in questions.items()

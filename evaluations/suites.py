@@ -8,13 +8,18 @@
 | `unseen-dev-paraphrase` | `unseen_dev_paraphrase/questions…` | `unseen_dev/…`     | fit        |
 | `projects-fit`          | `projects_fit/questions.jsonl`     | `projects_fit/log` | fit        |
 | `paraphrase-dev`        | `paraphrase_dev/questions.jsonl`   | none               | validation |
-| `blind`                 | `blind/questions.jsonl`            | none               | held-out   |
-| `unseen`                | `unseen/questions.jsonl`           | `unseen/documents` | held-out   |
+| `blind`                 | `blind/questions.jsonl`            | none               | validation |
+| `unseen`                | `unseen/questions.jsonl`           | `unseen/documents` | validation |
+| `blind-2`               | `blind_2/questions.jsonl`          | none               | held-out   |
+| `unseen-2`              | `unseen_2/questions.jsonl`         | `unseen_2/…`       | held-out   |
 
 Roles: the evidence scorer is fitted on the "fit" suites; a "validation" suite is read and
 used to choose between designs (features, training data) by how a model fitted without it
 does on it, and is never fitted on; "held-out" suites measure the chosen model once and
-are never used for any choice. The paraphrase and blind sets were written by helpers who
+are never used for any choice. `blind` and `unseen` were the held-out suites until
+2026-12-07; by then their numbers had decided several accept-or-reject choices, so, as their
+READMEs ask, they became validation suites and two new held-out suites were written the
+same way (`blind-2`, `unseen-2`). The paraphrase and blind sets were written by helpers who
 read only the documents, never the answerer's code or any other question set; the blind
 ones were frozen before any tuning. The two paraphrase fit suites were written later the
 same way (a helper reading only the documents), so that the scorer learns from questions
@@ -91,9 +96,14 @@ SUITES: dict[str, Suite] = {
     "paraphrase-dev": Suite(
         "paraphrase-dev", ROOT / "paraphrase_dev" / "questions.jsonl", None, role="validation",
     ),
-    "blind": Suite("blind", ROOT / "blind" / "questions.jsonl", None, role="held-out"),
+    "blind": Suite("blind", ROOT / "blind" / "questions.jsonl", None, role="validation"),
     "unseen": Suite(
         "unseen", ROOT / "unseen" / "questions.jsonl", ROOT / "unseen" / "documents",
+        role="validation",
+    ),
+    "blind-2": Suite("blind-2", ROOT / "blind_2" / "questions.jsonl", None, role="held-out"),
+    "unseen-2": Suite(
+        "unseen-2", ROOT / "unseen_2" / "questions.jsonl", ROOT / "unseen_2" / "documents",
         role="held-out",
     ),
 }

@@ -4,10 +4,11 @@ ranking looks like (the best quote's features and score, its lead over the runne
 how much of the score mass it holds, whether the quotes after it come from the same
 document) into the probability that the answer is right.
 
-Both are fitted by `evaluations/fit_evidence.py` on the development questions only (the
-gold set and the development suite of unseen documents), never on the blind sets that
-measure them, and stored in `evidence_model.json` beside this module with what they were
-fitted on. Refit after changing the features: `alliances eval --fit`.
+Both are fitted by `evaluations/fit_evidence.py` on the fit suites only, never on the
+suites that validate or measure them, and stored in `evidence_model.json` beside this
+module with what they were fitted on. The confidence is then rescaled on the fit suites
+that helpers wrote from the documents alone, so that it means P(right) for questions worded
+as users word them. Refit after changing the features: `alliances eval --fit`.
 """
 
 from __future__ import annotations
@@ -135,13 +136,28 @@ class EvidenceModel:
             [ranking.best_score, ranking.share, ranking.agreement],
         ])
 
+    def log_odds(self, ranking: Ranking) -> float:
+        """The calibration's log-odds that an answer built on the best quote is right."""
+        if not self.calibration:
+            return 0.0
+        weights = np.asarray(self.calibration)
+        return float(self.calibration_inputs(ranking) @ weights[:-1] + weights[-1])
+
     def confidence(self, ranking: Ranking) -> float:
         """Calibrated probability that an answer built on the best quote is right."""
-        if not self.calibration:
-            return 0.5
-        weights = np.asarray(self.calibration)
-        inputs = self.calibration_inputs(ranking)
-        return float(sigmoid(inputs @ weights[:-1] + weights[-1]))
+        return float(sigmoid(self.log_odds(ranking)))
+
+    def rescale_confidence(self, scale: float, offset: float) -> None:
+        """Make the confidence sigmoid(scale · log-odds + offset). With a positive scale the
+        order of confidences is kept, and the threshold moves with them, so the same
+        answers are given; only what a confidence says changes."""
+        if scale <= 0:
+            raise ValueError("the scale must be positive, or the confidences would reverse")
+        weights = np.asarray(self.calibration, dtype=np.float64) * scale
+        weights[-1] += offset
+        self.calibration = tuple(float(w) for w in weights)
+        odds = np.log(self.threshold / (1.0 - self.threshold))
+        self.threshold = float(sigmoid(scale * odds + offset))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -112,7 +112,8 @@ def test_every_suite_has_one_role_and_the_fit_suites_are_the_default() -> None:
     from evaluations.suites import FIT_SUITES, HELD_OUT_SUITES, SUITES, VALIDATION_SUITES
 
     assert sorted(FIT_SUITES + VALIDATION_SUITES + HELD_OUT_SUITES) == sorted(SUITES)
-    assert "paraphrase-dev" in VALIDATION_SUITES and "blind" in HELD_OUT_SUITES
+    assert "paraphrase-dev" in VALIDATION_SUITES and "blind" in VALIDATION_SUITES
+    assert {"blind-2", "unseen-2"} <= set(HELD_OUT_SUITES)
     assert not any(SUITES[name].tuning for name in HELD_OUT_SUITES)
 
 
@@ -209,3 +210,48 @@ def test_without_scored_quotes_an_abstention_cites_the_best_ranked_passages() ->
     closest = closest_sources([], np.zeros(0), hits)
     assert [c.chunk_id for c in closest] == ["p#0", "p#1", "p#2"]
     assert closest[0].excerpt == "Passage 0."
+
+
+def _lead_model(threshold: float) -> EvidenceModel:
+    """A model whose log-odds are the ranking's lead (capped at LONE_LEAD)."""
+    model = _model(threshold)
+    model.calibration = (1.0,) + (0.0,) * (len(FEATURE_NAMES) + 3) + (0.0,)
+    return model
+
+
+def _ranking(lead: float) -> Ranking:
+    return Ranking(np.zeros(len(FEATURE_NAMES)), 0.0, lead, 0.5, 0.0)
+
+
+@given(st.floats(0.05, 3.0), st.floats(-2.0, 2.0), st.floats(0.2, 0.8))
+def test_rescaling_the_confidence_gives_the_same_answers(
+    scale: float, offset: float, threshold: float
+) -> None:
+    model = _lead_model(threshold)
+    leads = np.linspace(-4.0, 4.0, 33)
+    shown = [model.confidence(_ranking(lead)) >= model.threshold for lead in leads]
+    model.rescale_confidence(scale, offset)
+    for lead, was_shown in zip(leads, shown, strict=True):
+        confidence = model.confidence(_ranking(lead))
+        assert confidence == pytest.approx(float(sigmoid(scale * lead + offset)))
+        if abs(confidence - model.threshold) > 1e-9:  # ties aside
+            assert (confidence >= model.threshold) == was_shown
+
+
+def test_the_confidence_is_rescaled_on_the_suites_written_from_the_documents_only() -> None:
+    from evaluations.fit_evidence import CONFIDENCE_SUITES, Outcome, rescale_confidence
+
+    rng = np.random.default_rng(3)
+    leads = rng.uniform(-3.0, 3.0, 600)
+    # the confidence suites' answers are right less often than the lead says
+    outcomes = [Outcome(_ranking(lead), bool(rng.random() < sigmoid(0.5 * lead - 0.5)), True)
+                for lead in leads]
+    suites = [CONFIDENCE_SUITES[i % len(CONFIDENCE_SUITES)] for i in range(len(leads))]
+    # gold questions worded after the documents, always right: they must not count
+    outcomes += [Outcome(_ranking(lead), True, True) for lead in leads[:200]]
+    suites += ["dev"] * 200
+    model = _lead_model(0.6)
+    scale, offset = rescale_confidence(model, outcomes, suites)
+    assert 0.3 < scale < 0.7 and -0.9 < offset < -0.1
+    assert model.confidence(_ranking(3.0)) < float(sigmoid(3.0))
+    assert model.threshold == pytest.approx(float(sigmoid(scale * np.log(0.6 / 0.4) + offset)))

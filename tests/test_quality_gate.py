@@ -1,13 +1,14 @@
-"""The CI gate on answer quality: the held-out suites, answered from one index that holds
-the shipped base and every suite's added documents.
+"""The CI gate on answer quality: the held-out suites and the former ones, answered from
+one index that holds the shipped base and every suite's added documents.
 
-The blind suite (reworded questions on the shipped documents) and the unseen suite
-(documents nobody designed the code around) are never tuned on; the development suites
-are, so they are reported by `alliances eval --suites` but not gated. The floors below
-are the measured values at the time the evidence scorer landed, less a small margin for
-the encoder's run-to-run noise: a regression guard. The targets are higher (accuracy
-0.85, abstention recall 0.90, confident-wrong 3 %, see docs/evaluation.md); raise these
-bars as the system improves, never lower them to pass.
+The held-out suites (`blind-2`, reworded questions on the shipped documents; `unseen-2`,
+documents nobody designed the code around) are never tuned on. `blind` and `unseen` held
+that role until their numbers had decided several choices; they are validation suites
+now, and keep their floors as a regression guard. The fit suites are reported by
+`alliances eval --suites` but not gated. Each floor is the measured value at the time, less
+a small margin: a regression guard. The targets are higher (accuracy 0.85, abstention
+recall 0.90, confident-wrong 3 %, see docs/evaluation.md); raise these bars as the system
+improves, never lower them to pass.
 """
 
 from __future__ import annotations
@@ -21,15 +22,18 @@ from evaluations.suite_report import answer_records, suite_metrics
 from evaluations.suites import added_documents, project_logs
 
 # suite -> (min accuracy, min abstention recall, max confident-wrong share)
-# Measured 2026-12-07 with the shipped scorer (fitted on the five fit suites, a second quote
-# of the best one's document joining it when nearly as good; measures, names and years no
-# passage mentions abstained), from an index holding the shipped base, the 34 documents of
-# every suite and the projects they log: blind 0.429 / 0.667 / 0.037, unseen
-# 0.310 / 0.867 / 0.030. Each floor moved only with a measured change, never to let a
-# regression pass; docs/evaluation.md gives every measurement.
+# blind and unseen: floors set when the evidence scorer landed (blind 0.429 / 0.667 / 0.037,
+# unseen 0.310 / 0.867 / 0.030, with 34 added documents). Measured 2026-12-07 with the 46
+# documents of today and the confidence rescaled on the helper-written fit suites: blind
+# 0.416 / 0.633 / 0.016, unseen 0.321 / 0.933 / 0.010, so their confident-wrong bars came
+# down to 0.03. blind-2 and unseen-2, measured the same day when they were written: 0.414 /
+# 0.548 / 0.029 and 0.409 / 0.750 / 0.000. Each floor moved only with a measured change,
+# never to let a regression pass; docs/evaluation.md gives every measurement.
 FLOORS = {
-    "blind": (0.41, 0.63, 0.05),
-    "unseen": (0.30, 0.83, 0.05),
+    "blind": (0.41, 0.63, 0.03),
+    "unseen": (0.30, 0.83, 0.03),
+    "blind-2": (0.39, 0.51, 0.04),
+    "unseen-2": (0.38, 0.71, 0.03),
 }
 
 
