@@ -22,7 +22,7 @@ from typing import Any
 from bot.concurrency import ModelSlots, SharedExclusiveLock
 from bot.rate_limit import RateLimiter
 from knowledge.manifest import DocumentInfo
-from knowledge.paths import data_home, database_path
+from knowledge.paths import data_home
 from retrieval.answer_events import (
     AnswerDone,
     AnswerEvent,
@@ -40,10 +40,8 @@ from retrieval.ingestion import (
     IndexNotReadyError,
     IngestReport,
     ProgressCallback,
-    SqliteCatalog,
     encode_new_quotes,
     ingest,
-    remove_document,
     verify,
 )
 from retrieval.language import detect_language
@@ -139,18 +137,16 @@ class Assistant:
     def ensure_ready(self, progress: ProgressCallback | None = None) -> IngestReport | None:
         """Bring the index in line with the shipped knowledge base, once per process: the
         first ingestion into an empty data folder, the repair of an interrupted one (checked
-        per document across passages, vectors and catalog), the update of changed files.
+        per document across passages and vectors), the update of changed files.
         When everything agrees this loads no model. Returns the report when something was
         done; raises IndexNotReadyError (French) when the index cannot be made to agree."""
         with self._lock:
             if self._index_checked:
                 return None
-            report = ingest(
-                self.index, progress=progress, catalog=_catalog_sink(self.home)
-            )
+            report = ingest(self.index, progress=progress)
             problems = [f"{doc_id} : {message}" for doc_id, message in report.failed]
             if not problems and report.changed:
-                problems = verify(self.index, catalog=_catalog_sink(self.home))
+                problems = verify(self.index)
             if problems:
                 raise IndexNotReadyError(
                     "La base de connaissances n'a pas pu être mise en état : "
@@ -178,16 +174,14 @@ class Assistant:
         progress: ProgressCallback | None = None,
     ) -> IngestReport:
         return self._ingested(lambda: ingest(
-            self.index, documents, root=root, progress=progress,
-            catalog=_catalog_sink(self.home),
+            self.index, documents, root=root, progress=progress
         ))
 
     def refresh_document(self, info: DocumentInfo, root: str = SHIPPED_ROOT) -> IngestReport:
         """Ingest one document again (its metadata was corrected in the source registry),
         leaving the others alone; questions wait meanwhile."""
         return self._ingested(lambda: ingest(
-            self.index, [info], root=root, catalog=_catalog_sink(self.home),
-            remove_absent=False,
+            self.index, [info], root=root, remove_absent=False
         ))
 
     def add_document(
@@ -196,15 +190,14 @@ class Assistant:
         """Ingest one new document (a file a curator shared), recorded in the source
         registry as added by `added_by`, leaving the others alone; questions wait meanwhile."""
         return self._ingested(lambda: ingest(
-            self.index, [info], root=root, catalog=_catalog_sink(self.home),
-            remove_absent=False, added_by=added_by,
+            self.index, [info], root=root, remove_absent=False, added_by=added_by
         ))
 
     def remove_document(self, doc_id: str) -> None:
-        """Take a document out of the index: catalog, vectors, passages (and so the lexical
-        index); questions wait meanwhile."""
+        """Take a document out of the index: vectors, passages (and so the lexical index);
+        questions wait meanwhile."""
         with self._lock:
-            remove_document(self.index, doc_id, _catalog_sink(self.home))
+            self.index.remove_document(doc_id)
 
     def ask(
         self,
@@ -318,8 +311,3 @@ class Assistant:
         self._ensure_indexed()
         with self._lock.shared():
             return self.index.search(query, k, filters, mode)
-
-
-def _catalog_sink(home: Path) -> SqliteCatalog:
-    """The catalog ingestion fills and checks: the tables of the project's SQLite file."""
-    return SqliteCatalog(database_path(home))

@@ -582,7 +582,7 @@ class ChatService:
 
     `assistant_factory` builds the assistant (`Assistant.from_environment`); it is called and
     made ready in a start-up thread (`ensure_ready`: the shipped knowledge base checked per
-    document and ingested or repaired until passages, vectors and catalog agree with the files
+    document and ingested or repaired until passages and vectors agree with the files
     on disk; `status` is "ready" only then, "error" with the reason when they cannot agree),
     then queried from `answer_workers` threads at once (default: ALLIANCES_ANSWER_WORKERS).
     Past that many questions, the others wait their turn (a queue, no refusal): the assistant
@@ -649,7 +649,7 @@ class ChatService:
         else:
             self.core.assistant = assistant
             self.status = "ready"
-            log.info("knowledge base ready: passages, vectors and catalog agree")
+            log.info("knowledge base ready: passages and vectors agree")
         finally:
             assert self._ready is not None
             self._ready.set()

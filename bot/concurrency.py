@@ -3,7 +3,7 @@
 - `ALLIANCES_ANSWER_WORKERS` (default 4): questions answered at once by a chat server
   (`bot.chat.ChatService`); more wait their turn in order.
 - `ModelSlots`: at most `workers - 1` of those questions wait on the LLM at one time, so at
-  least one worker is always free for answers that need no model (extractive, catalog,
+  least one worker is always free for answers that need no model (extractive,
   over-quota). A question the LLM would write while every slot is taken gets the extractive
   answer at once (logged as `llm_busy`) rather than waiting for a slot.
 - `SharedExclusiveLock`: questions search side by side (shared); ingesting the knowledge base

@@ -4,7 +4,7 @@ Routes:
 - `POST /slack/events`  Slack events, slash commands and interactivity (slack-bolt, HTTP mode);
                         absent in Socket Mode, where the Slack door connects out instead;
 - `GET  /healthz`       200 {"status": "ready"} once the shipped knowledge base is ingested
-                        and checked (passages, vectors and catalog agree with the documents,
+                        and checked (passages and vectors agree with the documents,
                         per document; an interrupted ingestion is repaired first),
                         503 {"status": "starting" | "error"} before that or when it failed,
                         503 {"status": "inconsistent"} while documents are half-written
@@ -167,8 +167,8 @@ async def _healthz(request: web.Request) -> web.Response:
         if unfinished:
             body["status"] = "inconsistent"
             body["error"] = (
-                f"{len(unfinished)} document(s) à moitié indexé(s) (passages, vecteurs ou "
-                f"catalogue) : {', '.join(unfinished[:5])}. Relancez `alliances ingest` ou "
+                f"{len(unfinished)} document(s) à moitié indexé(s) (passages ou vecteurs) : "
+                f"{', '.join(unfinished[:5])}. Relancez `alliances ingest` ou "
                 "redémarrez le service pour les réparer."
             )
     return web.json_response(body, status=200 if body["status"] == "ready" else 503)
@@ -180,10 +180,9 @@ def _unfinished_documents(chat: ChatService) -> list[str]:
     index = getattr(chat.core.assistant, "index", None)
     if index is None or not hasattr(index, "store"):
         return []
-    from knowledge.paths import database_path
-    from retrieval.ingestion import SqliteCatalog, unfinished_documents
+    from retrieval.ingestion import unfinished_documents
 
-    return unfinished_documents(index, SqliteCatalog(database_path(index.home)))
+    return unfinished_documents(index)
 
 
 def serve(host: str, port: int, socket_mode: bool = False) -> None:

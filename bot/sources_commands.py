@@ -14,7 +14,7 @@ from Slack (`/alliances sources …`, a mention, a direct message) and Teams ali
   content hash: if the refresh is interrupted, the next `alliances ingest` or server start
   redoes it;
 - `sources retirer <n>` → `SourceRemovedReply`: marked removed in the registry (its row,
-  file and audit lines stay), then taken out of the index (catalog, vectors, passages and
+  file and audit lines stay), then taken out of the index (vectors, passages and
   so the lexical index, `Assistant.remove_document`); ingestion never brings it back;
 - `sources aide` → help.
 

@@ -165,7 +165,7 @@ def _bulk_register(index: Any, folder: Path, paths: Sequence[Path], pool: np.nda
 
 
 def _put_complete(index: Any, batch: list) -> None:
-    """Store a batch and mark it complete, as `ingest` does (no catalog: none is checked)."""
+    """Store a batch and mark it complete, as `ingest` does."""
     index.put_documents(batch)
     index.store.mark_complete([(record.doc_id, record.content_hash) for record, _, _ in batch])
 

@@ -7,8 +7,8 @@ an in-process Web API on 127.0.0.1 that answers every call at once.
 
 One wave sends 20 requests at the same moment:
 - `slow`: questions the model writes (askers within their LLM quota);
-- `extractive`, `catalog`: questions of askers past their quota (the same assistant answers
-  them without the model), general and catalog ones;
+- `extractive`, `mandataire`: questions of askers past their quota (the same assistant
+  answers them without the model), general ones and who-manages-the-Alliance ones;
 - `thin`: questions the LLM answerer answers without the model (thin evidence: it abstains);
 - `project`: `projet liste`, `projet voir`, and one `projet maj` (a write that indexes);
 - `slack`: @mentions through the Bolt app: the time to acknowledge the event (Slack wants it
@@ -53,7 +53,7 @@ EXTRACTIVE_QUESTIONS = (
     "Quel ministère est responsable du FQIS ?",
     "Qu'est-ce que le PSIS 2010-2015 ?",
 )
-CATALOG_QUESTIONS = (
+MANDATAIRE_QUESTIONS = (
     "Qui est le mandataire de l'Alliance en Mauricie ?",
     "Qui est le mandataire de l'Alliance en Estrie ?",
     "Qui est le mandataire de l'Alliance en Outaouais ?",
@@ -75,7 +75,7 @@ SLACK_QUESTIONS = (
 )
 EDITOR = "U0BENCHED"
 BOT_USER = "U0BENCHBOT"
-FAST_KINDS = ("extractive", "catalog", "thin", "project", "slack")
+FAST_KINDS = ("extractive", "mandataire", "thin", "project", "slack")
 
 
 class SleepingChatModel(GenericFakeChatModel):
@@ -241,7 +241,7 @@ async def _wave(
         jobs += [("slow", q, _ask(chat, q, f"U0SLOW{n:03d}")) for n, q in enumerate(SLOW_QUESTIONS)]
     fast_users = iter(user.split(":")[1] for user in over_quota)
     jobs += [("extractive", q, _ask(chat, q, next(fast_users))) for q in EXTRACTIVE_QUESTIONS]
-    jobs += [("catalog", q, _ask(chat, q, next(fast_users))) for q in CATALOG_QUESTIONS]
+    jobs += [("mandataire", q, _ask(chat, q, next(fast_users))) for q in MANDATAIRE_QUESTIONS]
     jobs += [("thin", q, _ask(chat, q, next(fast_users))) for q in THIN_QUESTIONS]
     jobs += [("project", c, _ask(chat, c, EDITOR, private=True)) for c in PROJECT_COMMANDS]
     jobs += [

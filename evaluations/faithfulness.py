@@ -3,8 +3,8 @@
 A sentence (or list item) is supported when the passages it cites — its own markers, or its
 neighbour's (retrieval.citations) — contain its figures, dates and names and at least half
 of its content words (retrieval.llm_checks.claim_support). The passages are rebuilt from the
-answer's citations: the cited chunk (title, section, text) and the citation's excerpt (for a
-catalog fact, the fact's sentence). Lead-ins ("D'après les documents :") and abstentions are
+answer's citations: the cited chunk (title, section, text) and the citation's excerpt.
+Lead-ins ("D'après les documents :") and abstentions are
 not counted.
 
 It is a lexical measure: it cannot tell a faithful paraphrase from a contradiction that

@@ -1,4 +1,4 @@
-"""What the assistant knows: shipped documents, loaders, the catalog, projects (SQLite).
+"""What the assistant knows: shipped documents, loaders, metadata, projects (SQLite).
 
 This package never imports `retrieval` or `bot`.
 """

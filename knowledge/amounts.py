@@ -1,7 +1,7 @@
 """Money amounts written the French (Québec) way: "13,7 M$", "12 500 $", "40 000,50 $".
 
-`parse_amount` reads one amount as a table cell holds it; `find_amounts` finds the amounts
-a sentence quotes. Both return dollars as `Decimal`, exact to the cent.
+`parse_amount` reads one amount as a person types it or a table cell holds it, and returns
+dollars as `Decimal`, exact to the cent.
 
 Whatever the text, `parse_amount` returns a value or raises `AmountError` (a ValueError
 whose `reason` says why): never a `decimal` exception, however many digits are typed.
@@ -10,8 +10,6 @@ whose `reason` says why): never a `decimal` exception, however many digits are t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
@@ -30,12 +28,6 @@ _SCALE = r"(?P<scale>milliards?|millions?|mille|Md|k|M|G)"
 _CURRENCY = r"(?P<currency>\$|dollars?|de\s+dollars)"
 _AMOUNT = re.compile(
     rf"^(?P<sign>[{_MINUS_SIGNS}]\s*)?{_NUMBER}\s*(?:{_SCALE}\s*)?{_CURRENCY}?$",
-    re.IGNORECASE,
-)
-# In running text an amount needs its currency, so that "2,5 Mo" or "2 300 résidents" are
-# not read as money.
-_AMOUNT_IN_TEXT = re.compile(
-    rf"(?<![\w,.]){_NUMBER}\s*(?:{_SCALE}\s*)?(?P<currency>\$|de\s+dollars|dollars?\b)",
     re.IGNORECASE,
 )
 _SCALES = {
@@ -65,16 +57,6 @@ class AmountError(ValueError):
     def __init__(self, reason: AmountProblem, message: str):
         super().__init__(message)
         self.reason = reason
-
-
-@dataclass(frozen=True)
-class AmountMatch:
-    """An amount found in running text: where it is, as written, and its value in dollars."""
-
-    start: int
-    end: int
-    text: str
-    dollars: Decimal
 
 
 def _normalize_spaces(text: str) -> str:
@@ -127,13 +109,3 @@ def parse_amount(text: str) -> Decimal | None:
         raise AmountError("negative", f"montant négatif : « {text} »")
     return _value(match.group("integer"), match.group("decimals"), match.group("scale"))
 
-
-def find_amounts(text: str) -> Iterator[AmountMatch]:
-    """The money amounts quoted in a sentence, in order (each needs "$" or "dollars")."""
-    for match in _AMOUNT_IN_TEXT.finditer(text):
-        integer = _normalize_spaces(match.group("integer"))
-        try:
-            dollars = _value(integer, match.group("decimals"), match.group("scale"))
-        except ValueError:
-            continue
-        yield AmountMatch(match.start(), match.end(), match.group(0), dollars)

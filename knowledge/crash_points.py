@@ -18,15 +18,14 @@ KILL_ENV = "ALLIANCES_TEST_KILL_AT"
 
 MID_CHUNKS = "mid_chunks"  # inside the passages' transaction, old rows deleted, new ones in
 AFTER_CHUNKS = "after_chunks"  # passages and registry rows committed, vectors not yet written
-AFTER_VECTORS = "after_vectors"  # vectors written, catalog not yet built
-MID_CATALOG = "mid_catalog"  # inside the catalog transaction, between two statements
+AFTER_VECTORS = "after_vectors"  # vectors written, completion marks not yet
 BEFORE_MARK = "before_mark"  # everything written but the per-document completion mark
-MID_REMOVAL = "mid_removal"  # a removed document's catalog rows gone, its passages not yet
+MID_REMOVAL = "mid_removal"  # a removed document's vectors gone, its passages not yet
 MID_STATE_MIGRATION = "mid_state_migration"  # state.db: tables created, version not yet set
 # `alliances projects import`: every good line committed, none indexed yet
 AFTER_IMPORT_COMMIT = "after-import-commit"
 POINTS = (
-    MID_CHUNKS, AFTER_CHUNKS, AFTER_VECTORS, MID_CATALOG, BEFORE_MARK, MID_REMOVAL,
+    MID_CHUNKS, AFTER_CHUNKS, AFTER_VECTORS, BEFORE_MARK, MID_REMOVAL,
     MID_STATE_MIGRATION, AFTER_IMPORT_COMMIT,
 )
 

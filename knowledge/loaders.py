@@ -231,7 +231,7 @@ def _manifest_kind(entry: dict[str, Any]) -> str | None:
 
 def _manifest_title(entry: dict[str, Any]) -> str | None:
     """The manifest title as a heading: its trailing `(2019-2023)` period dropped (the
-    period is catalog metadata, the heading names the document)."""
+    period is document metadata, the heading names the document)."""
     title = entry.get("title")
     if not isinstance(title, str) or not title.strip():
         return None

@@ -20,5 +20,6 @@ def data_home() -> Path:
 
 
 def database_path(home: Path | None = None) -> Path:
-    """The one SQLite file holding the catalog, the ingestion registry and the projects."""
+    """The one SQLite file of a data folder: passages and their registry, sources, projects,
+    digests, the answerer's quote vectors."""
     return (home or data_home()) / "alliances.db"

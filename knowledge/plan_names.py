@@ -1,16 +1,16 @@
 """The name a document's metadata gives its plan: "PSIS", "PAGIEPS", or "Plan <period>"
 ("Plan 2004-2010", "Plan 2024-2029") — the names the search filters accept.
 
-Plans come from `knowledge.catalog_plans`; the fourth plan (2024-2029), which the catalog
-registry does not hold yet, is known here by its period and ordinal.
+Plans come from `knowledge.plans`; the fourth plan (2024-2029), which its registry
+does not hold yet, is known here by its period and ordinal.
 """
 
 from __future__ import annotations
 
 import re
 
-from knowledge.catalog_plans import PLANS, find_plans_in_text, plan_by_id, resolve_plan
 from knowledge.folding import fold_key
+from knowledge.plans import PLANS, find_plans_in_text, plan_by_id, resolve_plan
 
 FOURTH_PLAN_PERIOD = "2024-2029"
 _FOURTH_PLAN_NAMES = re.compile(

@@ -47,9 +47,9 @@ import sqlite_utils
 from rapidfuzz import fuzz
 
 from knowledge.amounts import AmountError, parse_amount
-from knowledge.catalog_plans import PLANS, resolve_plan
 from knowledge.folding import fold_key
 from knowledge.paths import database_path
+from knowledge.plans import PLANS, resolve_plan
 from knowledge.regions import REGION_GROUPS, UnknownRegionError, resolve_region, territory_names
 
 LOCAL_TIME_ZONE = ZoneInfo("America/Toronto")  # Québec time, for dates people read

@@ -1,8 +1,8 @@
 """Québec's regions and the other Alliance signatories, with the names staff type.
 
 An Alliance territory is what the ministry signed an Alliance with: an administrative
-region, a part of Nord-du-Québec, or the CSSSPNQL (First Nations). Filters, the catalog
-and the project commands all resolve what a user typed through `resolve_region`.
+region, a part of Nord-du-Québec, or the CSSSPNQL (First Nations). Filters and the
+project commands resolve what a user typed through `resolve_region`.
 """
 
 from __future__ import annotations

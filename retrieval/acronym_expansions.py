@@ -6,15 +6,15 @@ first time a question uses it, and remembered per document: when the index chang
 the documents written or removed since are read again (the chunk store's change log), so
 a stream of project updates does not rescan every passage for every acronym. Beside them, a
 short glossary of what staff say that no document defines ("APS" for an Alliance pour la
-solidarité) and the action plans' own names (`knowledge.catalog_plans.PLANS`).
+solidarité) and the action plans' own names (`knowledge.plans.PLANS`).
 """
 
 from __future__ import annotations
 
 import re
 
-from knowledge.catalog_plans import PLANS
 from knowledge.folding import fold
+from knowledge.plans import PLANS
 from retrieval.chunk_store import ChunkStore
 from retrieval.document_memo import DocumentMemo
 

@@ -5,7 +5,7 @@ Tables:
 - `chunks`          every passage with its metadata and its analysed tokens, from which the
                     lexical index is built without re-reading any file;
 - `document_marks`  per document, the content hash whose passages AND vectors are all in:
-                    written last, after Chroma (and the catalog) took the document, and cleared
+                    written last, after Chroma took the document, and cleared
                     in the same transaction that replaces its passages. A document whose mark
                     differs from its registry hash was interrupted half-way: ingestion redoes it;
 - `chunk_changes`   one row per document written or removed, numbered (`seq`): the lexical

@@ -22,7 +22,7 @@ from typing import Literal
 
 import numpy as np
 
-from knowledge.crash_points import AFTER_CHUNKS, AFTER_VECTORS, crash_point
+from knowledge.crash_points import AFTER_CHUNKS, AFTER_VECTORS, MID_REMOVAL, crash_point
 from knowledge.paths import data_home, database_path
 from retrieval.chunk_store import ChunkStore, DocumentRecord
 from retrieval.chunking import Chunk
@@ -167,7 +167,11 @@ class KnowledgeIndex:
         crash_point(AFTER_VECTORS)
 
     def remove_document(self, doc_id: str) -> None:
+        """Vectors first, then the passages and registry row: an interrupted removal leaves
+        the registry row, so the next ingestion finds the document and removes it again.
+        The lexical index follows the chunk store's change log."""
         self.vectors.delete_documents([doc_id])
+        crash_point(MID_REMOVAL)
         self.store.remove_document(doc_id)
 
     # -- reading -----------------------------------------------------------------------

@@ -1,26 +1,24 @@
-"""Incremental, crash-safe ingestion: file → loader → chunks → passages, vectors, catalog.
+"""Incremental, crash-safe ingestion: file → loader → chunks → passages and vectors.
 
-Every document is checked on its own across the three places it lives, against the file on
+Every document is checked on its own across the two places it lives, against the file on
 disk (its content hash):
 - passages: the chunk store's registry row holds the hash, and its completion mark too (the
   mark is written last and cleared whenever the passages are replaced, see
   retrieval.chunk_store), with as many chunks as registered;
-- vectors: Chroma holds exactly the ids of those chunks;
-- catalog: `catalog_sources` names the hash its catalog rows were built from.
-A document that agrees everywhere is skipped without being parsed; one whose passages or
-vectors disagree is redone (embedded again); one whose catalog alone is behind gets its
-catalog rebuilt, with no model loaded. So a run killed at any point is repaired by the next
-`ingest` or `serve` start. Files that disappeared leave the index (catalog first, registry
-row last, so an interrupted removal is retried); a file that fails to load keeps its
+- vectors: Chroma holds exactly the ids of those chunks.
+A document that agrees everywhere is skipped without being parsed; one that disagrees is
+redone (embedded again). So a run killed at any point is repaired by the next `ingest` or
+`serve` start. Files that disappeared leave the index (vectors first, registry row last, so
+an interrupted removal is retried); a file that fails to load keeps its
 previous version indexed while the run goes on. The source registry (knowledge.sources)
 has the last word on metadata and presence: the fields a person corrected go on every
 passage and into the content hash (a correction re-indexes the document), and a document a
 person removed is never indexed again.
 
 Order within a batch: passages (one transaction) → vectors (Chroma, and the passage's in the
-answerer's cache, retrieval.quote_vectors) → catalog (one transaction) → completion marks
-(one transaction). `encode_new_quotes` then encodes the new passages' quotes into that
-cache, and those of unchanged documents whose quotes it never stored.
+answerer's cache, retrieval.quote_vectors) → completion marks (one transaction).
+`encode_new_quotes` then encodes the new passages' quotes into that cache, and those of
+unchanged documents whose quotes it never stored.
 `ALLIANCES_TEST_KILL_AT` (knowledge.crash_points) kills the process between these steps in
 the crash tests.
 """
@@ -33,9 +31,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
-from knowledge.crash_points import BEFORE_MARK, MID_REMOVAL, crash_point
+from knowledge.crash_points import BEFORE_MARK, crash_point
 from knowledge.document_metadata import describe_document
 from knowledge.loaders import SUPPORTED_EXTENSIONS, DocumentLoadError, load_document
 from knowledge.manifest import DocumentInfo, infer_document_info, shipped_documents
@@ -58,48 +55,6 @@ ProgressCallback = Callable[[int, int, str], None]
 
 class IndexNotReadyError(RuntimeError):
     """The index could not be brought in line with the documents; str() says why, in French."""
-
-
-@dataclass(frozen=True)
-class LoadedDocument:
-    """A document read from disk: its metadata, content hash and clean text."""
-
-    info: DocumentInfo
-    digest: str
-    text: str
-
-
-class CatalogSink(Protocol):
-    """Where the catalog facts of ingested documents go (see `SqliteCatalog`)."""
-
-    def built_from(self) -> Mapping[str, str]:
-        """doc_id -> the content hash its catalog rows were built from."""
-
-    def update(self, loaded: Sequence[LoadedDocument], removed: Sequence[str]) -> None:
-        """Rebuild the catalog rows of `loaded` (one transaction) and drop `removed`'s."""
-
-
-@dataclass(frozen=True)
-class SqliteCatalog:
-    """The catalog tables of the project's SQLite file (knowledge.catalog)."""
-
-    db_path: Path
-
-    def built_from(self) -> Mapping[str, str]:
-        from knowledge.catalog import built_from
-
-        return built_from(self.db_path)
-
-    def update(self, loaded: Sequence[LoadedDocument], removed: Sequence[str]) -> None:
-        from knowledge.catalog import build_catalog, remove_document
-
-        for doc_id in removed:
-            remove_document(self.db_path, doc_id)
-        if loaded:
-            build_catalog(
-                self.db_path, [(document.info, document.text) for document in loaded],
-                {document.info.doc_id: document.digest for document in loaded},
-            )
 
 
 @dataclass
@@ -155,14 +110,13 @@ class DocumentState:
 
     registered_hash: str | None  # what the registry says was last written
     complete: bool  # passages and vectors of this hash all in
-    catalog_current: bool  # catalog rows built from this hash (True without a catalog)
 
 
 @dataclass
 class _Pending:
-    document: LoadedDocument
+    info: DocumentInfo
+    digest: str
     chunks: list[Chunk]
-    catalog_stale: bool
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[DocumentInfo], list[tuple[str, str]]]:
@@ -205,11 +159,10 @@ def ingest(
     *,
     root: str = SHIPPED_ROOT,
     progress: ProgressCallback | None = None,
-    catalog: CatalogSink | None = None,
     remove_absent: bool = True,
     added_by: str | None = None,
 ) -> IngestReport:
-    """Bring the index (and `catalog`) in line with `documents` (default: the shipped
+    """Bring the index in line with `documents` (default: the shipped
     knowledge base), repairing whatever an interrupted run left half-done.
 
     Documents previously ingested under the same `root` and absent now are removed (unless
@@ -226,15 +179,14 @@ def ingest(
     report.withdrawn = [info.doc_id for info in documents if info.doc_id in withdrawn]
     documents = [info for info in documents if info.doc_id not in withdrawn]
     digests = _hash_all(index, documents, progress, report, sources.corrections())
-    states = check_documents(index, digests, catalog)
+    states = check_documents(index, digests)
     pending: list[_Pending] = []
-    catalog_only: list[LoadedDocument] = []
     for info in documents:
         digest = digests.get(info.doc_id)
         if digest is None:
             continue
         state = states[info.doc_id]
-        if state.complete and state.catalog_current:
+        if state.complete:
             report.unchanged.append(info.doc_id)
             continue
         try:
@@ -246,24 +198,16 @@ def ingest(
         # what a person corrected in the source registry, goes on every passage.
         info = sources.apply_corrections(describe_document(info, loaded))
         sources.record(info, digest, root, added_by)
-        document = LoadedDocument(info, digest, loaded.text)
-        if state.complete:
-            catalog_only.append(document)
-            report.repaired.append(info.doc_id)
-            continue
-        chunks = chunk_document(info, loaded.text)
-        pending.append(_Pending(document, chunks, not state.catalog_current))
+        pending.append(_Pending(info, digest, chunk_document(info, loaded.text)))
         _count_redo(report, info.doc_id, state.registered_hash, digest)
 
-    _embed_and_store(index, pending, root, report, catalog)
-    if catalog is not None and catalog_only:
-        catalog.update(catalog_only, [])
+    _embed_and_store(index, pending, root, report)
     for record in index.store.documents():
         if record.doc_id in withdrawn:
-            remove_document(index, record.doc_id, catalog)
+            index.remove_document(record.doc_id)
             report.removed.append(record.doc_id)
     if remove_absent:
-        _remove_absent(index, documents, root, report, catalog)
+        _remove_absent(index, documents, root, report)
     if digests or report.removed:
         report.orphan_vectors_removed = remove_orphan_vectors(index)
     sources.close()
@@ -271,8 +215,8 @@ def ingest(
     report.new_passages = [chunk for item in pending for chunk in item.chunks]
     failed = {doc_id for doc_id, _ in report.failed}
     report.quote_digests = {
-        item.document.info.doc_id: item.document.digest
-        for item in pending if item.document.info.doc_id not in failed
+        item.info.doc_id: item.digest
+        for item in pending if item.info.doc_id not in failed
     } | _quotes_never_encoded(index, report.unchanged + report.repaired, digests)
     return report
 
@@ -338,10 +282,10 @@ def _count_redo(report: IngestReport, doc_id: str, registered: str | None, diges
 
 
 def check_documents(
-    index: KnowledgeIndex, digests: Mapping[str, str], catalog: CatalogSink | None = None
+    index: KnowledgeIndex, digests: Mapping[str, str]
 ) -> dict[str, DocumentState]:
     """Each document's state against its content hash (doc_id -> hash), checked across the
-    chunk store, Chroma and the catalog. Loads no model; opens Chroma only when some
+    chunk store and Chroma. Loads no model; opens Chroma only when some
     document's passages are complete (there are vectors to check)."""
     registry = {record.doc_id: record for record in index.store.documents()}
     marks = index.store.marks(digests)
@@ -356,14 +300,12 @@ def check_documents(
         if len(chunk_ids.get(doc_id, ())) == registry[doc_id].chunk_count
     ]
     complete = _vectors_agree(index, candidates, chunk_ids) if candidates else set()
-    built = catalog.built_from() if catalog is not None else {}
     return {
         doc_id: DocumentState(
             registered_hash=registry[doc_id].content_hash if doc_id in registry else None,
             complete=doc_id in complete,
-            catalog_current=catalog is None or built.get(doc_id) == digest,
         )
-        for doc_id, digest in digests.items()
+        for doc_id in digests
     }
 
 
@@ -399,27 +341,17 @@ def remove_orphan_vectors(index: KnowledgeIndex) -> int:
 
 def _remove_absent(
     index: KnowledgeIndex, documents: Sequence[DocumentInfo], root: str,
-    report: IngestReport, catalog: CatalogSink | None,
+    report: IngestReport,
 ) -> None:
-    """Remove what was ingested under `root` and is gone: catalog rows, vectors, then the
-    passages and registry row (last, so that an interrupted removal is found again)."""
+    """Remove what was ingested under `root` and is gone: vectors, then the passages and
+    registry row (last, so that an interrupted removal is found again)."""
     present = {info.doc_id for info in documents}
     failed_ids = {doc_id for doc_id, _ in report.failed}
     for record in index.store.documents(root):
         if record.doc_id in present or record.doc_id in failed_ids:
             continue
-        remove_document(index, record.doc_id, catalog)
+        index.remove_document(record.doc_id)
         report.removed.append(record.doc_id)
-
-
-def remove_document(index: KnowledgeIndex, doc_id: str, catalog: CatalogSink | None) -> None:
-    """Take one document out of the index: catalog rows, vectors, then its passages and
-    registry row (last, so that an interrupted removal is found again). The lexical index
-    follows the chunk store's change log."""
-    if catalog is not None:
-        catalog.update([], [doc_id])
-    crash_point(MID_REMOVAL)
-    index.remove_document(doc_id)
 
 
 def verify(
@@ -427,10 +359,9 @@ def verify(
     documents: Sequence[DocumentInfo] | None = None,
     *,
     root: str = SHIPPED_ROOT,
-    catalog: CatalogSink | None = None,
 ) -> list[str]:
-    """What still disagrees with the documents on disk, in French (empty when the passages,
-    vectors and catalog all agree with them)."""
+    """What still disagrees with the documents on disk, in French (empty when the passages
+    and vectors all agree with them)."""
     documents = list(documents) if documents is not None else shipped_documents()
     report = IngestReport()
     with SourceRegistry.open(index.home) as sources:
@@ -438,11 +369,9 @@ def verify(
     documents = [info for info in documents if info.doc_id not in withdrawn]
     digests = _hash_all(index, documents, None, report, corrections)
     problems = [f"{doc_id} : {message}" for doc_id, message in report.failed]
-    for doc_id, state in check_documents(index, digests, catalog).items():
+    for doc_id, state in check_documents(index, digests).items():
         if not state.complete:
             problems.append(f"{doc_id} : passages ou vecteurs incomplets")
-        if not state.catalog_current:
-            problems.append(f"{doc_id} : catalogue absent ou périmé")
     present = {info.doc_id for info in documents}
     problems += [
         f"{record.doc_id} : indexé mais absent du disque"
@@ -452,12 +381,11 @@ def verify(
 
 
 def unfinished_documents(
-    index: KnowledgeIndex, catalog: CatalogSink | None = None,
-    exclude_roots: Sequence[str] | None = None,
+    index: KnowledgeIndex, exclude_roots: Sequence[str] | None = None
 ) -> list[str]:
     """The ingested documents that are half-written right now, from SQLite alone (no file
-    read, no Chroma, no model): those whose completion mark is missing or of another hash,
-    and those whose catalog rows were not built from their registered hash. What a running
+    read, no Chroma, no model): those whose completion mark is missing or of another hash.
+    What a running
     server checks before saying it is ready: an `ingest` killed, or under way, in another
     process shows here. Project passages (written one by one, with no mark; repaired by
     `ProjectIndexer.sync` at start-up) are left out unless `exclude_roots` says otherwise."""
@@ -465,15 +393,7 @@ def unfinished_documents(
         from retrieval.project_index import PROJECTS_ROOT
 
         exclude_roots = (PROJECTS_ROOT,)
-    unfinished = set(index.store.unmarked_documents(exclude_roots))
-    if catalog is not None:
-        built = catalog.built_from()
-        skipped = set(exclude_roots)
-        unfinished.update(
-            record.doc_id for record in index.store.documents()
-            if record.root not in skipped and built.get(record.doc_id) != record.content_hash
-        )
-    return sorted(unfinished)
+    return sorted(set(index.store.unmarked_documents(exclude_roots)))
 
 
 def _embed_and_store(
@@ -481,7 +401,6 @@ def _embed_and_store(
     pending: Sequence[_Pending],
     root: str,
     report: IngestReport,
-    catalog: CatalogSink | None,
 ) -> None:
     """Embed and store changed documents in batches of about STORE_BATCH_CHUNKS chunks:
     large enough that Chroma's per-call cost fades, small enough to bound memory."""
@@ -491,32 +410,27 @@ def _embed_and_store(
         batch.append(item)
         size += len(item.chunks)
         if size >= STORE_BATCH_CHUNKS:
-            report.chunks_indexed += _store_batch(index, batch, root, catalog)
+            report.chunks_indexed += _store_batch(index, batch, root)
             batch, size = [], 0
     if batch:
-        report.chunks_indexed += _store_batch(index, batch, root, catalog)
+        report.chunks_indexed += _store_batch(index, batch, root)
 
 
-def _store_batch(
-    index: KnowledgeIndex, batch: Sequence[_Pending], root: str, catalog: CatalogSink | None
-) -> int:
-    """Passages, vectors, catalog, then the completion marks: each step one transaction."""
+def _store_batch(index: KnowledgeIndex, batch: Sequence[_Pending], root: str) -> int:
+    """Passages, vectors, then the completion marks: each step one transaction."""
     chunks = [chunk for item in batch for chunk in item.chunks]
     vectors = index.encoder.encode_documents([chunk.embedding_text() for chunk in chunks])
     entries = []
     offset = 0
     for item in batch:
         count = len(item.chunks)
-        record = _record(item.document.info, item.document.digest, root, count)
+        record = _record(item.info, item.digest, root, count)
         entries.append((record, item.chunks, vectors[offset : offset + count]))
         offset += count
     index.put_documents(entries)
     store_passage_vectors(index, chunks, vectors)
-    stale = [item.document for item in batch if item.catalog_stale]
-    if catalog is not None and stale:
-        catalog.update(stale, [])
     crash_point(BEFORE_MARK)
-    index.store.mark_complete([(item.document.info.doc_id, item.document.digest) for item in batch])
+    index.store.mark_complete([(item.info.doc_id, item.digest) for item in batch])
     return len(chunks)
 
 

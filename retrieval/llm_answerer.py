@@ -5,7 +5,7 @@ Same interface as `retrieval.extractive.ExtractiveAnswerer` (a LangChain Runnabl
 `AnswerRequest` -> `Answer`), plus `events()` for streaming. For a request it:
 
 1. gathers the evidence exactly as the extractive answerer does (hybrid search, the
-   territories' passages, exact catalog facts) and computes the extractive answer, the
+   territories' passages) and computes the extractive answer, the
    fallback;
 2. when the extractive answerer abstains (evidence too thin: another province, a year or
    name absent, an unknown subject) abstains too, without calling the model — the

@@ -1,13 +1,12 @@
 """The LLM answerer's prompt: rules, the thread's history, numbered passages as data.
 
-Passages are what retrieval found — exact catalog facts first, then the retrieved chunks
-(document sections, project cards, project updates logged in chat) — each numbered and
-quoted between markers that carry a random token the passages cannot know, so no passage
-can close its own quotation. The rules say that text inside the markers is data, never
-instructions, and are repeated after the passages. Lines of a passage that address the
-assistant ("ignore previous instructions…", "tu es maintenant…", role tags) are replaced
-by a notice before the model sees them, and logged: a project update typed in chat is
-the easiest way to slip instructions into the index.
+Passages are what retrieval found (document sections, project cards, project updates
+logged in chat), each numbered and quoted between markers that carry a random token the
+passages cannot know, so no passage can close its own quotation. The rules say that text
+inside the markers is data, never instructions, and are repeated after the passages. Lines
+of a passage that address the assistant ("ignore previous instructions…", "tu es
+maintenant…", role tags) are replaced by a notice before the model sees them, and logged:
+a project update typed in chat is the easiest way to slip instructions into the index.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Each test runs `alliances ingest` (or the server's start-up `Assistant.ensure_ready`) in a
 subprocess with ALLIANCES_TEST_KILL_AT naming a crash point (knowledge.crash_points), checks
 that it died there, runs it again, and compares the data folder with a clean ingestion:
-same chunk ids, same vector ids, same catalog rows, and a catalog answer that is right.
+same chunk ids, same vector ids, same content hashes, and a search that finds the answer.
 About ten seconds per ingestion of the shipped base: marked slow.
 """
 
@@ -13,20 +13,17 @@ import asyncio
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 
 from knowledge import crash_points
-from knowledge.catalog import SCHEMA
-from knowledge.paths import SHIPPED_DOCUMENTS, database_path
+from knowledge.paths import SHIPPED_DOCUMENTS
 from retrieval.index import KnowledgeIndex
-from retrieval.ingestion import SqliteCatalog, discover, root_for, verify
+from retrieval.ingestion import discover, root_for, verify
 
 pytestmark = pytest.mark.slow
 
@@ -68,17 +65,11 @@ def _ok(done: subprocess.CompletedProcess) -> str:
 
 
 def _state(home: Path, encoder: Any) -> dict[str, Any]:
-    """What a data folder holds: chunk ids, vector ids, catalog rows per table."""
+    """What a data folder holds: chunk ids, vector ids, content hashes."""
     index = KnowledgeIndex(home, encoder=encoder, chroma_url="")
-    db = sqlite_utils.Database(database_path(home))
-    catalog = {
-        table: db[table].count for table in SCHEMA
-        if table != "catalog_sources" and db[table].exists()
-    }
     return {
         "chunks": sorted(index.store.chunk_ids()),
         "vectors": sorted(index.vectors.all_ids()),
-        "catalog": catalog,
         "hashes": index.store.hashes(),
     }
 
@@ -87,20 +78,11 @@ def _assert_like_clean(home: Path, clean: dict[str, Any], encoder: Any) -> None:
     state = _state(home, encoder)
     assert state["chunks"] == clean["chunks"]
     assert state["vectors"] == clean["vectors"]
-    assert state["catalog"] == clean["catalog"]
     assert state["hashes"] == clean["hashes"]
     index = KnowledgeIndex(home, encoder=encoder, chroma_url="")
-    assert verify(index, catalog=SqliteCatalog(database_path(home))) == []
-    assert MAURICIE_MANDATAIRE in _catalog_mandataires(home, "Mauricie")
+    assert verify(index) == []
     top = index.search("mandataire Mauricie", 3).hits
     assert top and MAURICIE_MANDATAIRE in top[0].chunk.text
-
-
-def _catalog_mandataires(home: Path, region: str) -> list[str]:
-    with sqlite3.connect(database_path(home)) as db:
-        return [row[0] for row in db.execute(
-            "SELECT mandataire FROM catalog_regions WHERE name = ?", (region,)
-        )]
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +94,7 @@ def clean(shipped_home: Path, encoder: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     "point",
     [
-        crash_points.AFTER_CHUNKS, crash_points.AFTER_VECTORS, crash_points.MID_CATALOG,
-        crash_points.BEFORE_MARK,
+        crash_points.AFTER_CHUNKS, crash_points.AFTER_VECTORS, crash_points.BEFORE_MARK,
     ],
 )
 def test_ingest_killed_then_rerun_is_repaired(
@@ -121,10 +102,8 @@ def test_ingest_killed_then_rerun_is_repaired(
 ) -> None:
     home = tmp_path / "home"
     _killed(_ingest(home, kill_at=point))
-    assert verify(  # the half-done state is seen as such
-        KnowledgeIndex(home, encoder=encoder, chroma_url=""),
-        catalog=SqliteCatalog(database_path(home)),
-    )
+    # the half-done state is seen as such
+    assert verify(KnowledgeIndex(home, encoder=encoder, chroma_url=""))
     output = _ok(_ingest(home))
     assert "5 réparé(s)" in output, output
     _assert_like_clean(home, clean, encoder)
@@ -141,7 +120,7 @@ def test_server_start_killed_then_restarted_is_repaired(
     from bot.state import State
 
     home = tmp_path / "home"
-    _killed(_run(home, ["-c", READY_SCRIPT], kill_at=crash_points.MID_CATALOG))
+    _killed(_run(home, ["-c", READY_SCRIPT], kill_at=crash_points.AFTER_VECTORS))
 
     def factory() -> Assistant:
         return Assistant(KnowledgeIndex(home, encoder=encoder, chroma_url=""))
@@ -175,9 +154,8 @@ def test_killed_update_and_removal_are_finished_by_the_next_run(
     _killed(_ingest(home, folder, kill_at=crash_points.AFTER_VECTORS))
     assert "1 réparé(s)" in _ok(_ingest(home, folder))
     index = KnowledgeIndex(home, encoder=encoder, chroma_url="")
-    catalog = SqliteCatalog(database_path(home))
     documents, _ = discover([folder])
-    assert verify(index, documents, root=root_for([folder]), catalog=catalog) == []
+    assert verify(index, documents, root=root_for([folder])) == []
     assert "Zorbatelle" in index.search("Zorbatelle forum", 1, mode="lexical").hits[0].chunk.text
 
     (folder / REGIONS).unlink()
@@ -187,6 +165,6 @@ def test_killed_update_and_removal_are_finished_by_the_next_run(
     gone = str((folder / REGIONS).resolve())
     assert index.store.document(gone) is None
     assert index.vectors.ids_of_documents([gone]) == set()
-    assert gone not in catalog.built_from()
     assert index.vectors.count() == index.store.chunk_count()
-    assert _catalog_mandataires(home, "Mauricie") == []
+    hits = index.search("mandataire Mauricie Consortium", 5, mode="lexical").hits
+    assert not any(MAURICIE_MANDATAIRE in hit.chunk.text for hit in hits)

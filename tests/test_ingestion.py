@@ -137,15 +137,6 @@ class _NoEncoding:
         raise AssertionError("the model was used")
 
 
-def _catalog_ingest(index: KnowledgeIndex, folder: Path):
-    from knowledge.paths import database_path
-    from retrieval.ingestion import SqliteCatalog
-
-    documents, _ = discover([folder])
-    catalog = SqliteCatalog(database_path(index.home))
-    return ingest(index, documents, root=root_for([folder]), catalog=catalog), catalog
-
-
 def test_lost_vectors_are_put_back(corpus: Path, tmp_path: Path, encoder) -> None:
     index = KnowledgeIndex(tmp_path / "home", encoder=encoder, chroma_url="")
     _ingest(index, corpus)
@@ -180,22 +171,6 @@ def test_orphan_vectors_are_removed(corpus: Path, tmp_path: Path, encoder) -> No
     report = _ingest(index, corpus)
     assert report.orphan_vectors_removed == 1
     assert index.vectors.count() == index.store.chunk_count()
-
-
-def test_a_missing_catalog_is_rebuilt_without_the_model(corpus: Path, tmp_path: Path,
-                                                         encoder) -> None:
-    from knowledge.catalog import remove_document
-    from knowledge.paths import database_path
-
-    home = tmp_path / "home"
-    _, catalog = _catalog_ingest(KnowledgeIndex(home, encoder=encoder, chroma_url=""), corpus)
-    assert len(catalog.built_from()) == 2
-    doc_id = str((corpus / "jardins.md").resolve())
-    remove_document(database_path(home), doc_id)  # as if killed before the catalog build
-    index = KnowledgeIndex(home, encoder=_NoEncoding(), chroma_url="")
-    report, catalog = _catalog_ingest(index, corpus)
-    assert report.repaired == [doc_id] and report.chunks_indexed == 0
-    assert catalog.built_from()[doc_id] == index.store.document(doc_id).content_hash
 
 
 def test_ensure_ready_repairs_then_stays_cheap(home_copy: Path, encoder, monkeypatch) -> None:

