@@ -27,6 +27,13 @@ class DenseHit:
 
 
 DEFAULT_COLLECTION_PREFIX = "alliances-chunks"
+# Chroma looks for a query's nearest passages in an HNSW graph. With its default search
+# breadth (100), a search over a few hundred passages missed some of the nearest ones, and
+# not the same ones from one process to the next, so the same question could get another
+# answer after a restart. A breadth above the size of most knowledge bases makes the
+# search exhaustive for them; larger ones stay approximate, at a small cost per query
+# (`alliances bench`).
+SEARCH_BREADTH = 512
 
 
 def collection_name(encoder_name: str, prefix: str = DEFAULT_COLLECTION_PREFIX) -> str:
@@ -65,8 +72,12 @@ class VectorStore:
         self._collection = client.get_or_create_collection(
             name=collection_name(encoder.name, prefix),
             embedding_function=ChromaEncoderFunction(encoder),
-            metadata={"hnsw:space": "cosine"},
+            configuration={"hnsw": {"space": "cosine", "ef_search": SEARCH_BREADTH}},
         )
+        # the stored settings as they are (`configuration` would build a second encoder)
+        hnsw = (self._collection.configuration_json or {}).get("hnsw") or {}
+        if hnsw.get("ef_search") != SEARCH_BREADTH:  # a collection made before: widen it
+            self._collection.modify(configuration={"hnsw": {"ef_search": SEARCH_BREADTH}})
         self._max_batch = int(getattr(client, "get_max_batch_size", lambda: 5000)() or 5000)
         # Counting costs ~15 ms at 100,000 vectors; it only bounds n_results, so it is
         # remembered until this store writes (another process's writes only add vectors).

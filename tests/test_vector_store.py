@@ -1,0 +1,77 @@
+"""The Chroma store of passage vectors: its nearest passages are the nearest ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval.chunking import Chunk
+from retrieval.vector_store import SEARCH_BREADTH, VectorStore, make_client
+
+DIMENSION = 384
+
+
+class _RandomEncoder:
+    """Stands in for a model: the tests hand the store its vectors."""
+
+    name = "test-random"
+    dimension = DIMENSION
+
+    def encode_documents(self, texts):
+        raise AssertionError("the store was given its vectors")
+
+    def encode_query(self, text):
+        raise AssertionError("the store was given its vectors")
+
+
+def _like_passages(rng: np.random.Generator, common: np.ndarray, count: int) -> np.ndarray:
+    """Vectors that share a common direction, as a text encoder's do (cosines of 0.6 and
+    more between unrelated passages): where a graph search goes astray."""
+    return (common + 0.6 * rng.normal(size=(count, DIMENSION))).astype(np.float32)
+
+
+def _filled_store(home: Path, count: int) -> tuple[VectorStore, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    common = rng.normal(size=DIMENSION)
+    vectors = _like_passages(rng, common, count)
+    store = VectorStore(make_client(home), _RandomEncoder())
+    chunks = [Chunk(f"doc::{i:04d}", "doc", "", f"passage {i}", i, {"doc_id": "doc"})
+              for i in range(count)]
+    store.add(chunks, vectors)
+    return store, vectors, _like_passages(rng, common, 75)
+
+
+def _nearest(vectors: np.ndarray, query: np.ndarray, k: int) -> list[str]:
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    order = np.argsort(-(unit @ (query / np.linalg.norm(query))), kind="stable")
+    return [f"doc::{i:04d}" for i in order[:k]]
+
+
+def test_the_search_is_exhaustive_for_a_knowledge_base_of_a_few_hundred_passages(
+    tmp_path: Path,
+) -> None:
+    store, vectors, queries = _filled_store(tmp_path, 450)
+    for query in queries:
+        found = [hit.chunk_id for hit in store.query(query, 30)]
+        assert found == _nearest(vectors, query, 30)
+
+
+# Reopened without our encoder, Chroma warns that it cannot rebuild the test's stand-in.
+@pytest.mark.filterwarnings("ignore:Could not reconstruct embedding function")
+def test_a_collection_made_with_the_default_breadth_is_widened(tmp_path: Path) -> None:
+    from retrieval.vector_store import collection_name
+
+    client = make_client(tmp_path)
+    client.get_or_create_collection(
+        collection_name(_RandomEncoder.name), metadata={"hnsw:space": "cosine"},
+        embedding_function=None,
+    )
+    def breadth() -> int:
+        collection = make_client(tmp_path).get_collection(collection_name(_RandomEncoder.name))
+        return collection.configuration_json["hnsw"]["ef_search"]
+
+    assert breadth() != SEARCH_BREADTH
+    VectorStore(client, _RandomEncoder())
+    assert breadth() == SEARCH_BREADTH
