@@ -27,13 +27,16 @@ class DenseHit:
 
 
 DEFAULT_COLLECTION_PREFIX = "alliances-chunks"
-# Chroma looks for a query's nearest passages in an HNSW graph. With its default search
-# breadth (100), a search over a few hundred passages missed some of the nearest ones, and
-# not the same ones from one process to the next, so the same question could get another
-# answer after a restart. A breadth above the size of most knowledge bases makes the
-# search exhaustive for them; larger ones stay approximate, at a small cost per query
-# (`alliances bench`).
+# Chroma looks for a query's nearest passages in an HNSW graph. With its defaults (search
+# breadth 100, 16 links a node), a search over a few hundred passages missed some of the
+# nearest ones, and not the same ones from one process to the next, so the same question
+# could get another answer after a restart. A wider search, and a graph with more links
+# built more carefully, find them all at the sizes of most knowledge bases, for a few
+# milliseconds more per query at 100,000 passages (docs/evaluation.md). Links are fixed when
+# a collection is made; an older collection is only given the wider search.
 SEARCH_BREADTH = 512
+GRAPH_LINKS = 32
+BUILD_BREADTH = 200
 
 
 def collection_name(encoder_name: str, prefix: str = DEFAULT_COLLECTION_PREFIX) -> str:
@@ -72,7 +75,10 @@ class VectorStore:
         self._collection = client.get_or_create_collection(
             name=collection_name(encoder.name, prefix),
             embedding_function=ChromaEncoderFunction(encoder),
-            configuration={"hnsw": {"space": "cosine", "ef_search": SEARCH_BREADTH}},
+            configuration={"hnsw": {
+                "space": "cosine", "ef_search": SEARCH_BREADTH,
+                "max_neighbors": GRAPH_LINKS, "ef_construction": BUILD_BREADTH,
+            }},
         )
         # the stored settings as they are (`configuration` would build a second encoder)
         hnsw = (self._collection.configuration_json or {}).get("hnsw") or {}

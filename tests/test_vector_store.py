@@ -11,6 +11,9 @@ from retrieval.chunking import Chunk
 from retrieval.vector_store import SEARCH_BREADTH, VectorStore, make_client
 
 DIMENSION = 384
+# Chroma records the encoder in the collection and warns that it cannot rebuild the tests'
+# stand-in when a collection is read back.
+pytestmark = pytest.mark.filterwarnings("ignore:Could not reconstruct embedding function")
 
 
 class _RandomEncoder:
@@ -40,26 +43,27 @@ def _filled_store(home: Path, count: int) -> tuple[VectorStore, np.ndarray, np.n
     chunks = [Chunk(f"doc::{i:04d}", "doc", "", f"passage {i}", i, {"doc_id": "doc"})
               for i in range(count)]
     store.add(chunks, vectors)
-    return store, vectors, _like_passages(rng, common, 75)
+    return store, vectors, _like_passages(rng, common, 200)
 
 
-def _nearest(vectors: np.ndarray, query: np.ndarray, k: int) -> list[str]:
+def _similarities(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-    order = np.argsort(-(unit @ (query / np.linalg.norm(query))), kind="stable")
-    return [f"doc::{i:04d}" for i in order[:k]]
+    return unit @ (query / np.linalg.norm(query))
 
 
-def test_the_search_is_exhaustive_for_a_knowledge_base_of_a_few_hundred_passages(
+def test_the_search_finds_the_nearest_passages_of_a_knowledge_base_of_a_few_hundred(
     tmp_path: Path,
 ) -> None:
     store, vectors, queries = _filled_store(tmp_path, 450)
     for query in queries:
-        found = [hit.chunk_id for hit in store.query(query, 30)]
-        assert found == _nearest(vectors, query, 30)
+        similarities = _similarities(vectors, query)
+        found = [int(hit.chunk_id.split("::")[1]) for hit in store.query(query, 30)]
+        # the 30 best similarities, in order (Chroma computes in float32: ties may swap)
+        np.testing.assert_allclose(
+            similarities[found], np.sort(similarities)[::-1][:30], atol=1e-5
+        )
 
 
-# Reopened without our encoder, Chroma warns that it cannot rebuild the test's stand-in.
-@pytest.mark.filterwarnings("ignore:Could not reconstruct embedding function")
 def test_a_collection_made_with_the_default_breadth_is_widened(tmp_path: Path) -> None:
     from retrieval.vector_store import collection_name
 
