@@ -25,7 +25,7 @@
    for questions worded as users word them, not as the first team's gold set, which
    follows the documents' wording. The threshold moves with it: the same answers are given.
 
-The model is refitted whenever the features change; the blind suites measure it after.
+The model is refitted whenever the features change; the held-out suites measure it after.
 """
 
 from __future__ import annotations
@@ -250,14 +250,16 @@ def rescale_confidence(
     CONFIDENCE_SUITES (`suites` names each outcome's suite); the model keeps the order
     of its confidences and gives the same answers. Returns (scale, offset)."""
     chosen = [
-        o for o, suite in zip(outcomes, suites, strict=True)
+        (model.log_odds(o.ranking), 1.0 if o.right else 0.0)
+        for o, suite in zip(outcomes, suites, strict=True)
         if suite in CONFIDENCE_SUITES and o.ranking is not None
     ]
-    if len({o.right for o in chosen}) < 2:
+    if len({right for _, right in chosen}) < 2:
         return 1.0, 0.0  # nothing to learn a scale from
-    log_odds = np.asarray([[model.log_odds(o.ranking)] for o in chosen if o.ranking is not None])
-    right = np.asarray([1.0 if o.right else 0.0 for o in chosen])
-    (scale,), offset = fit_logistic(log_odds, right)
+    log_odds, right = (np.asarray(column) for column in zip(*chosen, strict=True))
+    (scale,), offset = fit_logistic(log_odds[:, None], right)
+    if scale <= 0:
+        return 1.0, 0.0  # confidence that does not rise with the log-odds: keep them as they are
     model.rescale_confidence(float(scale), offset)
     return float(scale), offset
 
