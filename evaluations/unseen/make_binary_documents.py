@@ -20,13 +20,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from docx import Document
-from docx.shared import Pt
-from fpdf import FPDF
+from evaluations.fixture_files import write_docx, write_pdf
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "documents"
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
 PDF_FILE = "appel-projets-saguenay-lac-saint-jean-2025.pdf"
 PDF_TITLE = "Appel de projets 2025 – Alliance pour la solidarité du Saguenay–Lac-Saint-Jean"
@@ -211,65 +208,24 @@ def docx_text() -> str:
 
 
 def make_pdf(path: Path) -> None:
-    pdf = FPDF(format="Letter")
-    pdf.set_title(PDF_TITLE)
-    pdf.set_author("Conférence régionale des préfets du Saguenay–Lac-Saint-Jean")
-    pdf.set_subject("Fonds québécois d'initiatives sociales – appel de projets 2025")
-    pdf.set_creation_date(CREATED)
-    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-    pdf.set_margins(18, 18, 18)
-    pdf.set_auto_page_break(auto=True, margin=18)
-    pdf.add_page()
-    styles = {
-        "title": ("B", 15, 8),
-        "head": ("B", 11, 7),
-        "small": ("", 9, 5),
-        "body": ("", 9.5, 5),
-    }
-    for style, lines in PDF_BLOCKS:
-        weight, size, height = styles[style]
-        pdf.set_font("DejaVu", weight, size)
-        if style == "head":
-            pdf.ln(2)
-        for line in lines:
-            pdf.cell(0, height, line, new_x="LMARGIN", new_y="NEXT")
-    pdf.output(str(path))
+    write_pdf(
+        path, title=PDF_TITLE, created=CREATED, blocks=PDF_BLOCKS,
+        author="Conférence régionale des préfets du Saguenay–Lac-Saint-Jean",
+        subject="Fonds québécois d'initiatives sociales – appel de projets 2025",
+        styles={
+            "title": ("B", 15, 8),
+            "head": ("B", 11, 7),
+            "small": ("", 9, 5),
+            "body": ("", 9.5, 5),
+        },
+    )
 
 
 def make_docx(path: Path) -> None:
-    doc = Document()
-    doc.styles["Normal"].font.name = "Calibri"
-    doc.styles["Normal"].font.size = Pt(11)
-
-    def add(kind: str, text: str) -> None:
-        if kind == "h1":
-            doc.add_heading(text, level=1)
-        elif kind == "h2":
-            doc.add_heading(text, level=2)
-        elif kind == "li":
-            doc.add_paragraph(text, style="List Bullet")
-        else:
-            doc.add_paragraph(text)
-
-    for kind, text in DOCX_PARAGRAPHS:
-        add(kind, text)
-    table = doc.add_table(rows=0, cols=2)
-    table.style = "Table Grid"
-    for left, right in DOCX_TABLE:
-        cells = table.add_row().cells
-        cells[0].text = left
-        cells[1].text = right
-    for kind, text in DOCX_CLOSING:
-        add(kind, text)
-    props = doc.core_properties
-    props.title = DOCX_TITLE
-    props.author = "Table des MRC du Centre-du-Québec"
-    props.language = "fr-CA"
-    props.created = CREATED.replace(tzinfo=None)
-    props.modified = CREATED.replace(tzinfo=None)
-    props.revision = 1
-    doc.save(str(path))
+    write_docx(
+        path, title=DOCX_TITLE, author="Table des MRC du Centre-du-Québec", created=CREATED,
+        paragraphs=DOCX_PARAGRAPHS, table=DOCX_TABLE, closing=DOCX_CLOSING,
+    )
 
 
 def main() -> None:

@@ -22,17 +22,12 @@ with fixed entry timestamps.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from pathlib import Path
 
-from docx import Document
-from docx.shared import Pt
-from fpdf import FPDF
+from evaluations.fixture_files import freeze_zip, write_docx, write_pdf
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "documents"
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
 # ---------------------------------------------------------------------------
 # PDF 1: procès-verbal excerpt, MRC de Kamouraska (Bas-Saint-Laurent)
@@ -305,92 +300,31 @@ def docx_text() -> str:
     return "\n".join(parts)
 
 
+PDF_STYLES = {
+    "title": ("B", 14, 8),
+    "head": ("B", 10.5, 7),
+    "small": ("", 8.5, 5),
+    "body": ("", 9.5, 5),
+    "row": ("", 9.5, 6),
+}
+
+
 def make_pdf(
     path: Path, title: str, author: str, created: dt.datetime, blocks: list[tuple[str, list[str]]]
 ) -> None:
-    pdf = FPDF(format="Letter")
-    pdf.set_title(title)
-    pdf.set_author(author)
-    pdf.set_subject("Alliance pour la solidarité – Fonds québécois d'initiatives sociales")
-    pdf.set_creation_date(created)
-    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-    pdf.set_margins(18, 18, 18)
-    pdf.set_auto_page_break(auto=True, margin=18)
-    pdf.add_page()
-    styles = {
-        "title": ("B", 14, 8),
-        "head": ("B", 10.5, 7),
-        "small": ("", 8.5, 5),
-        "body": ("", 9.5, 5),
-        "row": ("", 9.5, 6),
-    }
-    for style, lines in blocks:
-        weight, size, height = styles[style]
-        pdf.set_font("DejaVu", weight, size)
-        if style == "head":
-            pdf.ln(2)
-        if style == "row":
-            label, amount = lines
-            pdf.cell(140, height, label, border=1)
-            pdf.cell(0, height, amount, border=1, align="R", new_x="LMARGIN", new_y="NEXT")
-            continue
-        for line in lines:
-            pdf.cell(0, height, line, new_x="LMARGIN", new_y="NEXT")
-    pdf.output(str(path))
-
-
-def _freeze_zip(path: Path) -> None:
-    """Rewrite a zip archive with fixed entry timestamps so the bytes do not depend on today."""
-    data = path.read_bytes()
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as src,
-        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(2025, 6, 20, 9, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            dst.writestr(fixed, src.read(info.filename))
-    path.write_bytes(out.getvalue())
+    write_pdf(
+        path, title=title, author=author, created=created, blocks=blocks, styles=PDF_STYLES,
+        subject="Alliance pour la solidarité – Fonds québécois d'initiatives sociales",
+    )
 
 
 def make_docx(path: Path) -> None:
-    doc = Document()
-    doc.styles["Normal"].font.name = "Calibri"
-    doc.styles["Normal"].font.size = Pt(11)
-
-    def add(kind: str, text: str) -> None:
-        if kind == "h1":
-            doc.add_heading(text, level=1)
-        elif kind == "h2":
-            doc.add_heading(text, level=2)
-        elif kind == "li":
-            doc.add_paragraph(text, style="List Bullet")
-        else:
-            doc.add_paragraph(text)
-
-    for kind, text in DOCX_PARAGRAPHS:
-        add(kind, text)
-    table = doc.add_table(rows=0, cols=3)
-    table.style = "Table Grid"
-    for row in DOCX_TABLE:
-        cells = table.add_row().cells
-        for cell, value in zip(cells, row, strict=True):
-            cell.text = value
-    for kind, text in DOCX_CLOSING:
-        add(kind, text)
-    props = doc.core_properties
-    props.title = DOCX_TITLE
-    props.author = "Table des MRC du Centre-du-Québec"
-    props.language = "fr-CA"
-    props.created = DOCX_CREATED
-    props.modified = DOCX_CREATED
-    props.last_printed = DOCX_CREATED
-    props.revision = 1
-    doc.save(str(path))
-    _freeze_zip(path)
+    write_docx(
+        path, title=DOCX_TITLE, author="Table des MRC du Centre-du-Québec",
+        created=DOCX_CREATED, paragraphs=DOCX_PARAGRAPHS, table=DOCX_TABLE,
+        closing=DOCX_CLOSING, last_printed=True,
+    )
+    freeze_zip(path, (2025, 6, 20, 9, 0, 0))
 
 
 def main() -> None:

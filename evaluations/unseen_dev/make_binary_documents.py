@@ -20,9 +20,10 @@ from docx import Document
 from docx.shared import Pt
 from fpdf import FPDF
 
+from evaluations.fixture_files import FONT_DIR
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "documents"
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
 PDF_NAME = "appel-projets-cote-nord-2025-2026.pdf"
 PDF_TITLE = "Appel de projets 2025-2026 – Alliance pour la solidarité de la Côte-Nord"
