@@ -1,7 +1,7 @@
 """The programme's acronyms and the words documents use instead of them.
 
 "PSIS" is "le plan d'action 2010-2015" in the context document; a question naming one
-must find passages that use the other, both in the lexical query and in the evidence check.
+must find passages that use the other: the lexical query adds them.
 """
 
 from __future__ import annotations
@@ -26,11 +26,6 @@ EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "cssspnql": ("Commission de la santé et des services sociaux des Premières Nations",),
     "mrc": ("municipalité régionale de comté", "MRC"),
 }
-_STEMMED: dict[str, list[set[str]]] = {
-    analyze(acronym)[0]: [set(analyze(phrase)) for phrase in phrases]
-    for acronym, phrases in EQUIVALENTS.items()
-    if analyze(acronym)
-}
 
 
 def expansions_for(text: str) -> str:
@@ -42,9 +37,3 @@ def expansions_for(text: str) -> str:
     ]
     return "  ".join(dict.fromkeys(phrases))
 
-
-def stem_found(stem: str, passage_stems: set[str]) -> bool:
-    """A stem is in a passage as itself or as every stem of one of its equivalents."""
-    if stem in passage_stems:
-        return True
-    return any(alternative <= passage_stems for alternative in _STEMMED.get(stem, ()))

@@ -137,13 +137,31 @@ def _match_conflict(wanted: bool, matched: bool, has_own: bool) -> tuple[float, 
     return 0.0, 1.0 if has_own else 0.0
 
 
-def question_unknown_share(profile: QuestionProfile, stats: TermStats) -> float:
+def stems_in_base_words(profile: QuestionProfile, stats: TermStats) -> list[str]:
+    """The question's content stems, with each acronym the knowledge base never writes
+    replaced by the stems of the phrase it stands for, when the base uses those: « aps »
+    is « alliance » and « solidarité » there, which quotes can share."""
+    spelled_out: dict[str, frozenset[str]] = {}
+    for name in profile.names:
+        own, *expansions = name.forms
+        known = [form for form in expansions if all(stats.known(stem) for stem in form)]
+        if len(own) == 1 and known:
+            spelled_out[next(iter(own))] = known[0]
+    stems: list[str] = []
+    for stem in profile.stems:
+        if stem in spelled_out and not stats.known(stem):
+            stems += sorted(spelled_out[stem])
+        else:
+            stems.append(stem)
+    return list(dict.fromkeys(stems))
+
+
+def question_unknown_share(stems: Sequence[str], stats: TermStats) -> float:
     """IDF-weighted share of the question's content stems the knowledge base never uses."""
-    if not profile.stems:
+    total = sum(stats.idf(stem) for stem in stems)
+    if not total:
         return 0.0
-    unknown = [stem for stem in profile.stems if not stats.known(stem)]
-    total = sum(stats.idf(stem) for stem in profile.stems)
-    return sum(stats.idf(stem) for stem in unknown) / total if total else 0.0
+    return sum(stats.idf(stem) for stem in stems if not stats.known(stem)) / total
 
 
 def unknown_name_share(profile: QuestionProfile, stats: TermStats) -> float:
@@ -172,11 +190,12 @@ def feature_matrix(
         return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
     wanted_regions = {t for name in profile.regions for t in territories_in(name)}
     english = 1.0 if profile.language == "en" else 0.0
-    unknown = question_unknown_share(profile, stats)
+    stems = stems_in_base_words(profile, stats)
+    unknown = question_unknown_share(stems, stats)
     names_unknown = unknown_name_share(profile, stats)
     top_fused = max(c.hit.score for c in candidates) or 1.0
     facts = [candidate_facts(c) for c in candidates]
-    covers = [_weighted_share(profile.stems, f.stems, stats) for f in facts]
+    covers = [_weighted_share(stems, f.stems, stats) for f in facts]
     best_cover = max(covers)
     best_sem = float(np.max(quote_similarity))
     rows = []
@@ -208,7 +227,7 @@ def feature_matrix(
                 candidate.hit.score / top_fused,
                 1.0 / (1.0 + candidate.passage_rank),
                 cover,
-                _weighted_share(profile.stems, fact.quote_stems, stats),
+                _weighted_share(stems, fact.quote_stems, stats),
                 cover - best_cover,
                 cover * english,
                 missing / len(names) if names else 0.0,

@@ -81,6 +81,7 @@ class Evidence:
     timings_ms: dict[str, float] = field(default_factory=dict)
     # What the question names that no passage does: nothing to quote, whatever was found.
     unknown: UnknownSubject | None = None
+    search_text: str = ""  # the question as searched and encoded (`QuestionProfile.search_text`)
 
 
 @dataclass
@@ -133,8 +134,10 @@ class ExtractiveAnswerer(RunnableSerializable[AnswerRequest, Answer]):
         parts = self._parts()
         language = request.language or detect_language(request.question)
         profile = profile_question(request.question, language, parts.acronyms.expansions)
+        search_text = profile.search_text(parts.stats().known)
         result = index.search(
-            request.question, TOP_K, request.filters, mode=self.search_mode, language=language
+            search_text, TOP_K, request.filters, mode=self.search_mode,
+            language=language,
         )
         hits = list(result.hits)
         hits += self._territory_hits(request, profile, language, hits)
@@ -142,7 +145,9 @@ class ExtractiveAnswerer(RunnableSerializable[AnswerRequest, Answer]):
         seen = {hit.chunk.chunk_id for hit in hits}
         hits += [hit for hit in project_hits if hit.chunk.chunk_id not in seen]
         unknown = unknown_subject(profile, parts.stats(), parts.measures.known)
-        return Evidence(language, hits, profile, projects, dict(result.timings_ms), unknown)
+        return Evidence(
+            language, hits, profile, projects, dict(result.timings_ms), unknown, search_text
+        )
 
     def _territory_hits(
         self, request: AnswerRequest, profile: QuestionProfile, language: str,
@@ -176,7 +181,7 @@ class ExtractiveAnswerer(RunnableSerializable[AnswerRequest, Answer]):
         if not found:
             empty = np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
             return ScoredEvidence([], empty, np.zeros(0))
-        question_vector = parts.query_vector(request.question)
+        question_vector = parts.query_vector(evidence.search_text or request.question)
         quote_vectors = parts.quotes.vectors([c.embedding_text for c in found])
         passage_vectors = parts.quotes.vectors(
             [c.hit.chunk.embedding_text() for c in found]

@@ -47,6 +47,8 @@ _ANSWER_TYPE_CUES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
 _PLURAL_ASK = re.compile(r"\b(quels sont|quelles sont|what are the|which are|liste|list)\b")
 _CAPITALISED = re.compile(r"(?<![\w'’])[A-ZÉÈÀÎÔÇ][\wÀ-ÿ'’-]{2,}")
 _ACRONYM = re.compile(r"(?<![\w])[A-ZÉÈ]{2,}[0-9]*(?![\w])")
+# A word chat may type in lower case for an acronym (« l'aps », « le pagieps »).
+_LOWERCASE_ACRONYM = re.compile(r"(?<![\w-])[a-zé]{3,8}(?![\w'’-])")
 _WORD = re.compile(r"[\w'’-]+")
 # Question words and verbs of asking: capitalised at the start of a question, never names.
 _NOT_NAMES = frozenset(
@@ -65,6 +67,7 @@ class NameTerm:
 
     text: str
     forms: tuple[frozenset[str], ...]
+    phrases: tuple[str, ...] = ()  # what an acronym stands for, as the documents write it
 
 
 @dataclass
@@ -78,6 +81,16 @@ class QuestionProfile:
     measures: list[str] = field(default_factory=list)
     answer_type: AnswerType = "other"
     wants_list: bool = False
+
+    def search_text(self, known: Callable[[str], bool]) -> str:
+        """The question as search and the encoder read it: with the phrase each acronym
+        the documents never write stands for (« aps » means nothing to either, « FQIS »
+        finds the passages that write it). `known(stem)`: whether the documents use it."""
+        phrases = [
+            name.phrases[0] for name in self.names
+            if name.phrases and not all(known(stem) for stem in name.forms[0])
+        ]
+        return f"{self.text} ({'; '.join(phrases)})" if phrases else self.text
 
     @property
     def all_stems(self) -> set[str]:
@@ -155,6 +168,10 @@ def _names(question: str, expand_acronym: Callable[[str], Iterable[str]]) -> lis
     start = first_word.end() if first_word else 0
     typed = [m.group(0) for m in _CAPITALISED.finditer(question, start)]
     typed += _ACRONYM.findall(question)
+    typed += [
+        word for word in _LOWERCASE_ACRONYM.findall(question)
+        if fold(word) not in _NOT_NAMES and expand_acronym(word.upper())
+    ]
     names: list[NameTerm] = []
     seen: set[str] = set()
     for word in typed:
@@ -167,8 +184,9 @@ def _names(question: str, expand_acronym: Callable[[str], Iterable[str]]) -> lis
         if not stems:
             continue
         seen.add(folded)
-        forms = [stems]
-        if word.isupper():
-            forms += [frozenset(analyze(phrase)) for phrase in expand_acronym(word)]
-        names.append(NameTerm(word, tuple(form for form in forms if form)))
+        phrases: tuple[str, ...] = ()
+        if not word[:1].isupper() or word.isupper():
+            phrases = tuple(expand_acronym(word.upper()))
+        forms = [stems, *(frozenset(analyze(phrase)) for phrase in phrases)]
+        names.append(NameTerm(word, tuple(form for form in forms if form), phrases))
     return names

@@ -20,6 +20,15 @@ def test_mauricie_mandataire_is_answered_with_its_source(assistant) -> None:
     assert "[1]" in answer.text
 
 
+def test_an_acronym_typed_in_chat_reads_as_the_words_it_stands_for(assistant) -> None:
+    # « aps » is staff usage no document writes; searched and weighed as « Alliance pour
+    # la solidarité », the Mauricie line answers it.
+    answer = assistant.ask("l'aps de la mauricie c'est géré par qui?")
+    assert not answer.abstained
+    assert "Consortium en développement social de la Mauricie" in answer.text
+    assert answer.citations[0].doc_id == REGIONAL_PAGE
+
+
 def test_english_question_gets_an_english_framed_answer(assistant) -> None:
     answer = assistant.ask("Who manages the Alliance for solidarity in Estrie?")
     assert not answer.abstained and answer.language == "en"

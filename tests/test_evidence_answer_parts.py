@@ -24,7 +24,12 @@ from retrieval.answer_composer import (
 )
 from retrieval.chunking import Chunk
 from retrieval.evidence_candidates import candidates, passage_candidates
-from retrieval.evidence_features import FEATURE_NAMES
+from retrieval.evidence_features import (
+    FEATURE_NAMES,
+    TermStats,
+    question_unknown_share,
+    stems_in_base_words,
+)
 from retrieval.evidence_model import LONE_LEAD, EvidenceModel, Ranking, fit_logistic, sigmoid
 from retrieval.index import SearchHit
 from retrieval.question_profile import profile_question
@@ -255,3 +260,18 @@ def test_the_confidence_is_rescaled_on_the_suites_written_from_the_documents_onl
     assert 0.3 < scale < 0.7 and -0.9 < offset < -0.1
     assert model.confidence(_ranking(3.0)) < float(sigmoid(3.0))
     assert model.threshold == pytest.approx(float(sigmoid(scale * np.log(0.6 / 0.4) + offset)))
+
+
+def _stats(words: set[str]) -> TermStats:
+    return TermStats(idf=lambda stem: 1.0, known=words.__contains__)
+
+
+def test_an_acronym_the_base_never_writes_counts_as_the_words_it_stands_for() -> None:
+    expand = {"APS": ("Alliance pour la solidarité",)}.get
+    profile = profile_question("qui gère l'aps en outaouais", "fr", lambda a: expand(a, ()))
+    base = _stats({"ger", "outaou", "allianc", "solidarit"})
+    stems = stems_in_base_words(profile, base)
+    assert "ap" not in stems and {"allianc", "solidarit"} <= set(stems)
+    assert question_unknown_share(stems, base) == 0.0
+    # where the base writes the acronym itself, the question keeps it
+    assert "ap" in stems_in_base_words(profile, _stats({"ger", "ap"}))

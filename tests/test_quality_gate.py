@@ -27,13 +27,18 @@ from evaluations.suites import added_documents, project_logs
 # documents of today and the confidence rescaled on the helper-written fit suites: blind
 # 0.416 / 0.633 / 0.016, unseen 0.321 / 0.933 / 0.010, so their confident-wrong bars came
 # down to 0.03. blind-2 and unseen-2, measured the same day when they were written: 0.414 /
-# 0.548 / 0.029 and 0.409 / 0.750 / 0.000. Each floor moved only with a measured change,
-# never to let a regression pass; docs/evaluation.md gives every measurement.
+# 0.548 / 0.029 and 0.409 / 0.750 / 0.000. On 2026-12-08, with acronyms read in the words
+# they stand for and closer quotes joining the best one: blind 0.429 / 0.633 / 0.016, unseen
+# 0.357 / 0.933 / 0.010, blind-2 0.450 / 0.581 / 0.023, unseen-2 0.420 / 0.750 / 0.000, so
+# three accuracy floors rose, two right answers under the measure (one where no right
+# answer sits within a few thousandths of the threshold: confidences moved that much from
+# one day to the next). Each floor moved only with a measured change, never to let a
+# regression pass; docs/evaluation.md gives every measurement.
 FLOORS = {
     "blind": (0.41, 0.63, 0.03),
-    "unseen": (0.30, 0.83, 0.03),
-    "blind-2": (0.39, 0.51, 0.04),
-    "unseen-2": (0.38, 0.71, 0.03),
+    "unseen": (0.33, 0.83, 0.03),
+    "blind-2": (0.43, 0.54, 0.03),
+    "unseen-2": (0.40, 0.71, 0.03),
 }
 
 

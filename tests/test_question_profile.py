@@ -65,3 +65,44 @@ def test_a_question_about_an_mrc_or_a_town_is_about_its_territory(
 def test_a_region_group_named_beside_its_parts_is_not_added_again() -> None:
     question = "Quel organisme est mandataire en Gaspésie–Îles-de-la-Madeleine ?"
     assert profile_question(question, "fr").regions == ["Gaspésie", "Îles-de-la-Madeleine"]
+
+
+GLOSSARY = {
+    "APS": ("Alliance pour la solidarité",),
+    "FQIS": ("Fonds québécois d'initiatives sociales",),
+}
+
+
+def _expand(acronym: str) -> tuple[str, ...]:
+    return GLOSSARY.get(acronym, ())
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["qui gère l'aps en outaouais", "aps 07 mandataire?", "Qui gère l'APS en Outaouais ?"],
+)
+def test_an_acronym_typed_in_any_case_is_a_name_with_its_phrase(question: str) -> None:
+    names = profile_question(question, "fr", _expand).names
+    assert [(name.text.upper(), name.phrases) for name in names] == [
+        ("APS", ("Alliance pour la solidarité",))
+    ]
+    assert frozenset({"allianc", "solidarit"}) in names[0].forms
+
+
+def test_a_lowercase_word_nothing_defines_is_no_name() -> None:
+    assert profile_question("qui gère les projets en outaouais", "fr", _expand).names == []
+
+
+def test_the_search_text_spells_out_only_acronyms_the_documents_never_write() -> None:
+    profile = profile_question("combien du fqis pour l'aps au bsl", "fr", _expand)
+    written = {"fqis", "allianc", "solidarit"}
+    assert profile.search_text(written.__contains__) == (
+        "combien du fqis pour l'aps au bsl (Alliance pour la solidarité)"
+    )
+    assert profile.search_text(lambda _stem: True) == profile.text
+
+
+@given(st.text(max_size=60))
+def test_the_search_text_starts_with_the_question(text: str) -> None:
+    profile = profile_question(text, "fr", _expand)
+    assert profile.search_text(lambda _stem: False).startswith(text)
