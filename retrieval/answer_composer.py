@@ -6,9 +6,9 @@ names the closest sources: the passages of the best-scored quotes, each quoted, 
 what came nearest to an answer is what people see. Other quotes join it when they are
 nearly as good and add something: one per territory when the question names several,
 the other documents' quotes for the same thing, and one more quote of the best one's
-own document. When sources of different periods answer (the 2019-2023 page and a
-2024-2029 one), the most recent comes first with its period and the earlier one
-follows; when two sources give different figures, both are shown.
+own document. When sources of different periods answer about as likely (the 2019-2023
+page and a 2024-2029 one), the most recent comes first with its period and the earlier
+one follows; when two such sources give different figures, the answer says so.
 """
 
 from __future__ import annotations
@@ -39,6 +39,10 @@ MAX_QUOTE_CHARS = 900
 # a territory's quote, when the question names several, may be further behind.
 JOIN_MARGIN = 2.0
 TERRITORY_MARGIN = 3.0
+# Quotes this close to the best one are rival answers: of different periods, the most
+# recent comes first; with different figures, the answer says so. A quote further behind
+# only adds to the best one, which stays first.
+RIVAL_MARGIN = 1.0
 
 
 @dataclass(frozen=True)
@@ -186,11 +190,12 @@ def compose(
     """The answer text and its numbered citations for the chosen quotes."""
     quotes: Sequence[ScoredQuote] = selection.quotes
     english = profile.language == "en"
-    periods = {_period_label(q.candidate) for q in quotes}
-    dated = len(quotes) > 1 and len(periods) > 1 and len(
-        {q.candidate.hit.chunk.doc_id for q in quotes}) > 1
+    rivals = [q for q in quotes if q.score >= quotes[0].score - RIVAL_MARGIN]
+    several_sources = len({q.candidate.hit.chunk.doc_id for q in rivals}) > 1
+    dated = several_sources and len({_period_label(q.candidate) for q in rivals} - {""}) > 1
     if dated:
-        quotes = sorted(quotes, key=lambda q: _recency(q.candidate), reverse=True)
+        rivals = sorted(rivals, key=lambda q: _recency(q.candidate), reverse=True)
+        quotes = rivals + [q for q in quotes if q not in rivals]
     citations: list[Citation] = []
     lines: list[str] = []
     if dated:
@@ -198,7 +203,7 @@ def compose(
             "The sources cover different periods; the most recent comes first:" if english
             else "Les sources portent sur des périodes différentes ; la plus récente d'abord :"
         )
-    elif len({q.candidate.hit.chunk.doc_id for q in quotes}) > 1 and _differing_amounts(quotes):
+    elif several_sources and _differing_amounts(rivals):
         lines.append(
             "The sources do not give the same figure:" if english
             else "Les sources ne donnent pas le même chiffre :"
@@ -219,7 +224,7 @@ def compose(
         author = candidate.hit.chunk.metadata.get("author")
         if author:
             where += f", {'by' if english else 'par'} {author}"
-        if dated:
+        if dated and quote in rivals:
             label = _period_label(candidate)
             if position == 0:
                 prefix = f"({label}) " if label else ""

@@ -34,12 +34,11 @@ from knowledge.paths import database_path
 from retrieval.acronym_expansions import AcronymExpansions
 from retrieval.answer_composer import (
     abstention,
-    citation_for,
     closest_sources,
     compose,
     select_quotes,
 )
-from retrieval.answers import Answer, Citation
+from retrieval.answers import Answer
 from retrieval.evidence_candidates import Candidate, candidates
 from retrieval.evidence_features import FEATURE_NAMES, TermStats, feature_matrix
 from retrieval.evidence_model import EvidenceModel, load_model
@@ -206,12 +205,6 @@ class ExtractiveAnswerer(RunnableSerializable[AnswerRequest, Answer]):
                 selection.confidence, evidence.unknown,
             )
         return compose(request.question, evidence.profile, selection, request.filters)
-
-
-def passage_citation(hit: SearchHit, excerpt: str = "") -> Citation:
-    """The citation of a retrieved passage; its excerpt is `excerpt`, else the passage's
-    first 300 characters."""
-    return citation_for(hit, excerpt)
 
 
 class _Parts:

@@ -38,6 +38,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from pydantic import ConfigDict, Field
 
+from retrieval.answer_composer import citation_for
 from retrieval.answer_events import (
     AnswerChunk,
     AnswerDone,
@@ -48,7 +49,7 @@ from retrieval.answer_events import (
 )
 from retrieval.answers import Answer, Citation
 from retrieval.citations import cited_numbers, normalize_markers, renumber
-from retrieval.extractive import AnswerRequest, Evidence, passage_citation
+from retrieval.extractive import AnswerRequest, Evidence
 from retrieval.llm_checks import CheckFailure, check_answer
 from retrieval.llm_prompt import (
     NOT_FOUND,
@@ -226,7 +227,7 @@ class LLMAnswerer(RunnableSerializable[AnswerRequest, Answer]):
             **evidence.timings_ms,
             "answer_ms": (time.perf_counter() - started) * 1000,
         }
-        passages = build_passages(evidence, passage_citation)
+        passages = build_passages(evidence, citation_for)
         trace = LLMTrace(
             model=self.model_label,
             passages=len(passages),

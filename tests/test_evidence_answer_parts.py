@@ -18,7 +18,11 @@ from evaluations.fit_evidence import (
 )
 from retrieval.answer_composer import (
     JOIN_MARGIN,
+    RIVAL_MARGIN,
+    ScoredQuote,
+    Selection,
     closest_sources,
+    compose,
     joined_quotes,
     select_quotes,
 )
@@ -31,14 +35,17 @@ from retrieval.evidence_features import (
     stems_in_base_words,
 )
 from retrieval.evidence_model import LONE_LEAD, EvidenceModel, Ranking, fit_logistic, sigmoid
+from retrieval.filters import SearchFilters
 from retrieval.index import SearchHit
 from retrieval.question_profile import profile_question
 from retrieval.spans import Span, spans_in
 
 
-def _hit(text: str, doc_id: str = "doc.txt", chunk_id: str = "doc.txt#0") -> SearchHit:
+def _hit(
+    text: str, doc_id: str = "doc.txt", chunk_id: str = "doc.txt#0", periods: str = ""
+) -> SearchHit:
     chunk = Chunk(chunk_id=chunk_id, doc_id=doc_id, section="Section", text=text,
-                  position=0, metadata={"title": "Titre"})
+                  position=0, metadata={"title": "Titre", "periods": periods})
     return SearchHit(chunk=chunk, score=1.0)
 
 
@@ -275,3 +282,33 @@ def test_an_acronym_the_base_never_writes_counts_as_the_words_it_stands_for() ->
     assert question_unknown_share(stems, base) == 0.0
     # where the base writes the acronym itself, the question keeps it
     assert "ap" in stems_in_base_words(profile, _stats({"ger", "ap"}))
+
+
+def _composed(scores: list[float]) -> list[str]:
+    """The lines of an answer quoting the 2019-2023 page (scored first) and a 2024-2029
+    release, which score `scores`."""
+    older = _hit("Mandataire : Regroupement des MRC de la Gaspésie", "page.txt", "page#0",
+                 periods="2019-2023")
+    newer = _hit("La MRC de La Côte-de-Gaspé gère désormais l'Alliance.", "release.txt",
+                 "release#0", periods="2024-2029")
+    quotes = [
+        ScoredQuote(candidate, score) for hit, score in zip((older, newer), scores, strict=True)
+        for candidate in candidates([hit])
+    ]
+    profile = profile_question("Qui gère l'Alliance en Gaspésie ?", "fr", lambda _: ())
+    answer = compose(profile.text, profile, Selection(quotes, 0.9), SearchFilters())
+    return answer.text.splitlines()
+
+
+def test_rival_answers_of_two_periods_give_the_most_recent_first() -> None:
+    lines = _composed([3.0, 3.0 - RIVAL_MARGIN / 2])
+    assert lines[0].startswith("Les sources portent sur des périodes différentes")
+    assert lines[1].startswith("(2024-2029) « La MRC de La Côte-de-Gaspé")
+    assert lines[2].startswith("(auparavant, 2019-2023) « Mandataire : Regroupement")
+
+
+def test_a_quote_of_another_period_far_behind_only_follows_the_best_one() -> None:
+    lines = _composed([3.0, 3.0 - (RIVAL_MARGIN + JOIN_MARGIN) / 2])
+    assert lines[0] == "D'après les documents :"
+    assert lines[1].startswith("« Mandataire : Regroupement des MRC de la Gaspésie »")
+    assert lines[2].startswith("« La MRC de La Côte-de-Gaspé")
