@@ -138,18 +138,19 @@ def _match_conflict(wanted: bool, matched: bool, has_own: bool) -> tuple[float, 
 
 
 def stems_in_base_words(profile: QuestionProfile, stats: TermStats) -> list[str]:
-    """The question's content stems, with each acronym the knowledge base never writes
-    replaced by the stems of the phrase it stands for, when the base uses those: « aps »
-    is « alliance » and « solidarité » there, which quotes can share."""
+    """The question's content stems, each unwritten acronym's
+    (`QuestionProfile.unwritten_acronyms`) replaced by the stems of the phrase it stands
+    for, when the base uses those: « aps » is « alliance » and « solidarité » there, which
+    quotes can share."""
     spelled_out: dict[str, frozenset[str]] = {}
-    for name in profile.names:
+    for name in profile.unwritten_acronyms(stats.known):
         own, *expansions = name.forms
-        known = [form for form in expansions if all(stats.known(stem) for stem in form)]
-        if len(own) == 1 and known:
-            spelled_out[next(iter(own))] = known[0]
+        written = [form for form in expansions if all(stats.known(stem) for stem in form)]
+        if len(own) == 1 and written:
+            spelled_out[next(iter(own))] = written[0]
     stems: list[str] = []
     for stem in profile.stems:
-        if stem in spelled_out and not stats.known(stem):
+        if stem in spelled_out:
             stems += sorted(spelled_out[stem])
         else:
             stems.append(stem)

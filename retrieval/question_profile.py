@@ -82,14 +82,20 @@ class QuestionProfile:
     answer_type: AnswerType = "other"
     wants_list: bool = False
 
-    def search_text(self, known: Callable[[str], bool]) -> str:
-        """The question as search and the encoder read it: with the phrase each acronym
-        the documents never write stands for (« aps » means nothing to either, « FQIS »
-        finds the passages that write it). `known(stem)`: whether the documents use it."""
-        phrases = [
-            name.phrases[0] for name in self.names
+    def unwritten_acronyms(self, known: Callable[[str], bool]) -> list[NameTerm]:
+        """The acronyms the question uses that the documents define or the glossary knows
+        but never write (« aps »): search, the encoder and the scorer read their phrase
+        instead. `known(stem)`: whether the documents use that stem."""
+        return [
+            name for name in self.names
             if name.phrases and not all(known(stem) for stem in name.forms[0])
         ]
+
+    def search_text(self, known: Callable[[str], bool]) -> str:
+        """The question as search and the encoder read it: with the phrase of each
+        unwritten acronym (« aps » means nothing to either; « FQIS », which the documents
+        write, finds the passages that do)."""
+        phrases = [name.phrases[0] for name in self.unwritten_acronyms(known)]
         return f"{self.text} ({'; '.join(phrases)})" if phrases else self.text
 
     @property
