@@ -7,13 +7,11 @@ embeds one passage, not the project's whole history. Every passage carries `regi
 `project_id`, `author` and `date` in its metadata: filters apply to them, and the
 extractive answerer's citations show the author and the date.
 
-An update's section starts with the project's name ("Les maraîchers du cœur — mise à jour du
-3 juin 2025"): the extractive answerer favours passages whose heading holds the question's
-words, so "Où en sont les maraîchers du cœur ?" is answered from the update rather than from
-the 2014 slide that lists the project among others. The record card names the project in
-its title ("Fiche du projet « … »") but not in its section ("Fiche du projet"), so that a
-question about where a project stands goes to its updates, and one about its budget or its
-promoter (words the updates lack) to its card.
+Every section starts with the project's name: "Les maraîchers du cœur — mise à jour du
+3 juin 2025" for an update, "Les maraîchers du cœur — fiche du projet" for the record card.
+The encoder reads a quote with its section, so a line of the card (« Promoteur : … »,
+« Début : … ») is as much about the project as a line of an update: a question about its
+promoter or its start meets the card's line, one about where it stands the latest update's.
 
 `ProjectIndexer.sync(store)` brings the index in line with the store: what a command could
 not index (the index was busy or failed, the process was killed), a CSV import, a change of
@@ -56,7 +54,7 @@ KIND_PROJECT = "project"
 KIND_UPDATE = "project-update"
 SOURCE_TITLE = "Suivi des projets des Alliances"
 SOURCE_NAME = "projets"
-CARD_SECTION = "Fiche du projet"
+CARD_SECTION = "fiche du projet"  # after the project's name, as "mise à jour du …"
 PUT_BATCH = 128  # passages written per batch by `put` (a sync after a large import)
 
 
@@ -117,7 +115,7 @@ def project_chunk(project: Project) -> Chunk:
     return Chunk(
         chunk_id=f"{doc_id}::0000",
         doc_id=doc_id,
-        section=CARD_SECTION,
+        section=f"{project.name} — {CARD_SECTION}",
         text="\n".join(lines),
         position=0,
         metadata=_metadata(project, doc_id, KIND_PROJECT, project.author, day, title),

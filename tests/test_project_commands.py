@@ -50,6 +50,7 @@ from knowledge.projects import (
     validate_project,
     validate_update,
 )
+from retrieval.evidence_candidates import quote_texts
 
 # --- the syntax: examples -----------------------------------------------------------------
 
@@ -452,6 +453,10 @@ def test_create_update_show_list(setup: Any) -> None:
     assert chunk.metadata["kind"] == "project-update" and chunk.metadata["region"] == "Mauricie"
     assert chunk.metadata["project_id"] == 1 and chunk.metadata["author"] == "marie.tremblay"
     assert chunk.section.startswith("Les maraîchers du cœur — mise à jour du ")
+    _record, (card_chunk,) = documents["project:1"]
+    assert card_chunk.section == "Les maraîchers du cœur — fiche du projet"
+    # The encoder reads each quote with its section: every line of the card names its project.
+    assert all("Les maraîchers du cœur" in text for text in quote_texts(card_chunk))
 
     card = setup.run("projet voir #1")
     assert isinstance(card, ProjectCardReply) and card.update_count == 1
