@@ -29,6 +29,7 @@ from retrieval.evidence_model import EvidenceModel, Ranking
 from retrieval.filters import SearchFilters
 from retrieval.index import SearchHit
 from retrieval.known_subjects import UnknownSubject
+from retrieval.language import detect_language
 from retrieval.question_profile import QuestionProfile
 from retrieval.spans import spans_in
 
@@ -209,8 +210,10 @@ def compose(
             else "Les sources ne donnent pas le même chiffre :"
         )
     else:
+        in_french = any(detect_language(q.candidate.text) == "fr" for q in quotes)
         lines.append(
-            "According to the documents (quoted in French):" if english
+            ("According to the documents (quoted in French):" if in_french
+             else "According to the documents:") if english
             else "D'après les documents :"
         )
     for position, quote in enumerate(quotes):

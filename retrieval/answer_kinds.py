@@ -20,6 +20,8 @@ _MONTHS = (
     r"|hiver|printemps|ete|automne|winter|spring|summer|fall|autumn"
 )
 _DATE = re.compile(rf"\b({_MONTHS})\b|\b\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:19|20)\d{{2}}\b")
+# Trois-Rivières, Sept-Îles, Deux-Montagnes: places, not numbers.
+_HYPHENATED_NAME = re.compile(r"\b[A-ZÀ-Þ][\wÀ-ÿ]*(?:-[A-ZÀ-Þ][\wÀ-ÿ]*)+")
 _NUMBER_WORDS = re.compile(
     r"\b(deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|cent|mille"
     r"|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|plusieurs)\b"
@@ -56,7 +58,7 @@ def has_count(text: str) -> bool:
     for amount in extract_amounts(text):
         if amount.kind == "number" and amount.canonical not in years:
             return True
-    return bool(_NUMBER_WORDS.search(fold(text)))
+    return bool(_NUMBER_WORDS.search(fold(_HYPHENATED_NAME.sub(" ", text))))
 
 
 def has_date(text: str) -> bool:
@@ -75,10 +77,15 @@ def defines(text: str) -> bool:
     return bool(_DEFINES.search(" " + re.sub(r"[^0-9a-z]+", " ", fold(text)) + " "))
 
 
+def has_quantity(text: str) -> bool:
+    return has_amount(text) or has_count(text) or has_percent(text)
+
+
 DETECTORS = {
     "amount": has_amount,
     "percent": has_percent,
     "count": has_count,
+    "quantity": has_quantity,
     "date": has_date,
     "who": names_a_body,
     "list": is_list,

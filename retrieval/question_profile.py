@@ -21,7 +21,8 @@ from retrieval.analysis import analyze
 from retrieval.query_expansion import french_terms_for
 from retrieval.spans import Span, measure_numbers, spans_in, years_in
 
-# "amount", "percent", "count", "date", "who", "list", "definition" or "other"
+# "amount", "percent", "count", "quantity" (any of the three), "date", "who", "list",
+# "definition" or "other"
 AnswerType = str
 
 # The kind of answer, from the question's own interrogative words. Checked in order: the
@@ -33,7 +34,9 @@ _ANSWER_TYPE_CUES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
         ("amount", r"\b(combien d argent|montants?|budgets?|enveloppes?|couts?|coute\w*|sommes?"
                    r"|financements?|investi\w*|dollars?|argent|how much|amounts?|costs?|funding"
                    r"|envelopes?|money|verse\w*|octroye\w*|recoi\w*|receives?)\b"),
-        ("count", r"\b(combien|nombre|how many|number of)\b"),
+        ("count", r"\b(combien de|combien d|nombre|how many|number of)\b"),
+        # A bare « combien » (« X a eu combien ? ») asks how much as readily as how many.
+        ("quantity", r"\b(combien)\b"),
         ("date", r"\b(quand|quelle date|a quelle date|date limite|dates?|echeance|jusqu a quand"
                  r"|en quelle annee|quelle annee|when|deadline|what year|which year)\b"),
         ("definition", r"\b(c est quoi|qu est ce|que signifie|que veut dire|veut dire|signifie"
@@ -115,7 +118,8 @@ _LEADING_KINDS = ("who", "date")
 
 def answer_type_of(question: str) -> AnswerType:
     """The kind of answer a question wants, from its interrogative words."""
-    key = " " + re.sub(r"[^0-9a-z]+", " ", fold(question)) + " "
+    # A currency sign is a word here: « combien $ pour la MRC » asks for an amount.
+    key = " " + re.sub(r"[^0-9a-z]+", " ", fold(question.replace("$", " dollars "))) + " "
     found = [(kind, match.start()) for kind, cue in _ANSWER_TYPE_CUES
              if (match := cue.search(key))]
     if not found:

@@ -30,3 +30,22 @@ def test_a_quote_without_a_name_is_no_who_answer(quote: str) -> None:
 
 def test_a_kind_without_a_detector_says_nothing() -> None:
     assert holds("other", "Statut : en cours") is None
+
+
+@pytest.mark.parametrize(("quote", "held"), [
+    ("- MRC d'Antoine-Labelle : 1 021 380 $", True),
+    ("42 élèves inscrits et 9 bénévoles tuteurs", True),
+    ("Le taux de faible revenu s'établit à 6,6 %", True),
+    ("Promoteur : Maison des familles de Sept-Îles", False),
+])
+def test_a_quantity_is_an_amount_a_count_or_a_share(quote: str, held: bool) -> None:
+    assert holds("quantity", quote) is held
+
+
+@pytest.mark.parametrize(("quote", "held"), [
+    ("Une halte-chaleur à Sept-Îles et une autre à Trois-Rivières", False),
+    ("Les six territoires de MRC et la MRC de Deux-Montagnes", True),
+    ("Sept projets ont été retenus", True),
+])
+def test_a_place_named_with_a_number_word_is_no_count(quote: str, held: bool) -> None:
+    assert holds("count", quote) is held

@@ -17,6 +17,9 @@ KINDS = {"amount", "percent", "count", "date", "who", "list", "definition", "oth
         ("Quel est le montant de l'enveloppe en Estrie ?", "amount"),
         ("Combien a coûté la mesure 1.1 en 2012-2013 ?", "amount"),
         ("Combien de projets ont été retenus en Gaspésie ?", "count"),
+        # A bare « combien » asks how much as readily as how many; « $ » asks for money.
+        ("laval a eu combien pour l'APS 2024-2029?", "quantity"),
+        ("combien $ pour la mrc d'antoine-labelle dans l'aps laurentides", "amount"),
         ("Quelle est la date limite de l'appel de projets ?", "date"),
         ("Qui est le mandataire au Bas-Saint-Laurent ?", "who"),
         ("C'est quoi la mission du Forum de la solidarité ?", "definition"),
@@ -28,7 +31,7 @@ KINDS = {"amount", "percent", "count", "date", "who", "list", "definition", "oth
         ("Who manages the FQIS envelope for the Mauricie?", "who"),
         ("Avant quelle date les sommes doivent-elles être engagées ?", "date"),
         # A relative "qui" after the interrogative does not.
-        ("Combien la région aura-t-elle pour l'Alliance qui suivra ?", "count"),
+        ("Combien la région aura-t-elle pour l'Alliance qui suivra ?", "quantity"),
         ("Qu'est-ce qui découle de la loi contre la pauvreté ?", "definition"),
     ],
 )
