@@ -210,7 +210,8 @@ def compose(
             else "Les sources ne donnent pas le même chiffre :"
         )
     else:
-        in_french = any(detect_language(q.candidate.text) == "fr" for q in quotes)
+        # Read on the whole passage: a line as short as « Budget : 120 000 $ » is no clue.
+        in_french = any(detect_language(q.candidate.hit.chunk.text) == "fr" for q in quotes)
         lines.append(
             ("According to the documents (quoted in French):" if in_french
              else "According to the documents:") if english

@@ -316,10 +316,13 @@ def test_a_quote_of_another_period_far_behind_only_follows_the_best_one() -> Non
 
 @pytest.mark.parametrize(("quote", "lead"), [
     ("Mandataire : Table des MRC de l'Estrie", "According to the documents (quoted in French):"),
+    ("Région : Estrie\nStatut : en cours\nBudget : 120 000 $",
+     "According to the documents (quoted in French):"),
     ("The call closes on Friday, September 26, 2025, at 4 p.m.", "According to the documents:"),
 ])
 def test_an_english_answer_says_quoted_in_french_only_when_it_is(quote: str, lead: str) -> None:
-    quotes = [ScoredQuote(candidate, 2.0) for candidate in candidates([_hit(quote)])]
+    # The passage's last line alone, as « Budget : 120 000 $ » is quoted from a card.
+    quotes = [ScoredQuote(candidates([_hit(quote)])[len(quote.splitlines()) - 1], 2.0)]
     profile = profile_question("When does the call close?", "en", lambda _: ())
-    answer = compose(profile.text, profile, Selection(quotes[:1], 0.9), SearchFilters())
+    answer = compose(profile.text, profile, Selection(quotes, 0.9), SearchFilters())
     assert answer.text.splitlines()[0] == lead
