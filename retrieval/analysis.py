@@ -44,9 +44,22 @@ def words(text: str) -> list[str]:
     return _TOKEN.findall(folded)
 
 
+# « 2e appel », « 3ème plan »: chat abbreviates the ordinals that documents spell out.
+_ORDINAL = re.compile(r"(\d{1,2})(?:e|eme|ieme)")
+_ORDINAL_WORDS = dict(enumerate(
+    "deuxieme troisieme quatrieme cinquieme sixieme septieme huitieme neuvieme dixieme".split(),
+    start=2,
+))
+
+
+def _spelled_ordinal(word: str) -> str:
+    match = _ORDINAL.fullmatch(word)
+    return _ORDINAL_WORDS.get(int(match.group(1)), word) if match else word
+
+
 def content_words(text: str) -> list[str]:
-    """Folded tokens without stop words."""
-    return [word for word in words(text) if word not in STOP_WORDS]
+    """Folded tokens without stop words, abbreviated ordinals spelled out."""
+    return [_spelled_ordinal(word) for word in words(text) if word not in STOP_WORDS]
 
 
 def analyze(text: str) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -60,3 +61,17 @@ def test_fusion_scores_every_item_once(rankings: list[list[str]]) -> None:
     ids = [item for item, _ in fused]
     assert len(ids) == len(set(ids)) == len({x for r in rankings for x in r})
     assert all(a[1] >= b[1] for a, b in itertools.pairwise(fused))
+
+
+@pytest.mark.parametrize(("typed", "written"), [
+    ("le 2e appel de projets", "le deuxième appel de projets"),
+    ("le 3ème plan d'action", "le troisième plan d'action"),
+    ("la 10e édition", "la dixième édition"),
+])
+def test_an_abbreviated_ordinal_meets_the_spelled_one(typed: str, written: str) -> None:
+    assert analyze(typed) == analyze(written)
+
+
+def test_dates_and_other_numbers_are_left_as_typed() -> None:
+    assert analyze("le 1er avril") == ["1er", "avril"]
+    assert analyze("le 12e rapport") == ["12e", "rapport"]
