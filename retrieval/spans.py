@@ -33,6 +33,12 @@ class Span:
     end: int
 
     def overlaps(self, other: Span) -> bool:
+        """Whether the two share a year; two periods that only touch (« 2009-2010 » and
+        « 2010-2011 », fiscal years) do not."""
+        if self.start < self.end and other.start < other.end and (
+            self.end == other.start or other.end == self.start
+        ):
+            return False
         return self.start <= other.end and other.start <= self.end
 
     def label(self) -> str:

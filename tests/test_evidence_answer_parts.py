@@ -326,3 +326,11 @@ def test_an_english_answer_says_quoted_in_french_only_when_it_is(quote: str, lea
     profile = profile_question("When does the call close?", "en", lambda _: ())
     answer = compose(profile.text, profile, Selection(quotes, 0.9), SearchFilters())
     assert answer.text.splitlines()[0] == lead
+
+
+@given(st.integers(2000, 2090), st.integers(1, 5), st.integers(1, 5))
+def test_periods_that_only_touch_share_no_year(start: int, first: int, second: int) -> None:
+    earlier, later = Span(start, start + first), Span(start + first, start + first + second)
+    assert not earlier.overlaps(later) and not later.overlaps(earlier)
+    assert Span(start + first, start + first).overlaps(earlier)  # the year itself does
+    assert Span(start, start + first + second).overlaps(later)
