@@ -17,6 +17,7 @@ Four families, each a general signal rather than a rule about a wording:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -80,6 +81,10 @@ class CandidateFacts:
     quote_stems: frozenset[str]
 
 
+# A line labelled by a period, as a table row is: « 2010-2011 : 13,7 M$ ».
+_PERIOD_LABEL = re.compile(r"\s*(?:19|20)\d{2}\s*[-–]\s*(?:19|20)?\d{2}\s*:")
+
+
 def _metadata_list(value: object) -> list[str]:
     if not value:
         return []
@@ -100,12 +105,18 @@ def candidate_facts(candidate: Candidate) -> CandidateFacts:
     ]:
         if name != "*":
             regions.update(territories_in(name))
-    spans = spans_in(located) + spans_in(chunk.title)
-    for period in _metadata_list(metadata.get("periods")) + _metadata_list(metadata.get("period")):
-        spans += spans_in(period)
-    date = str(metadata.get("date") or "")
-    if date[:4].isdigit():
-        spans.append(Span(int(date[:4]), int(date[:4])))
+    labelled = _PERIOD_LABEL.match(candidate.text)
+    if labelled:
+        # A table row « 2009-2010 : s. o. » is about its own period, not its document's.
+        spans = spans_in(labelled.group(0))
+    else:
+        spans = spans_in(located) + spans_in(chunk.title)
+        for period in [*_metadata_list(metadata.get("periods")),
+                       *_metadata_list(metadata.get("period"))]:
+            spans += spans_in(period)
+        date = str(metadata.get("date") or "")
+        if date[:4].isdigit():
+            spans.append(Span(int(date[:4]), int(date[:4])))
     measures = set(measure_numbers(located))
     if metadata.get("measure"):
         measures.add(str(metadata["measure"]))

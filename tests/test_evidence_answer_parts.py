@@ -31,6 +31,7 @@ from retrieval.evidence_candidates import candidates, passage_candidates
 from retrieval.evidence_features import (
     FEATURE_NAMES,
     TermStats,
+    candidate_facts,
     question_unknown_share,
     stems_in_base_words,
 )
@@ -334,3 +335,11 @@ def test_periods_that_only_touch_share_no_year(start: int, first: int, second: i
     assert not earlier.overlaps(later) and not later.overlaps(earlier)
     assert Span(start + first, start + first).overlaps(earlier)  # the year itself does
     assert Span(start, start + first + second).overlaps(later)
+
+
+def test_a_table_row_is_about_its_own_period() -> None:
+    row = candidates([_hit("2009-2010 : s. o.", periods="2010-2011")])[0]
+    listed = candidates([_hit("- Enveloppe du FQIS pour 2019-2023 : 3 874 255 $",
+                              periods="2024-2029")])[0]
+    assert candidate_facts(row).spans == (Span(2009, 2010),)
+    assert Span(2024, 2029) in candidate_facts(listed).spans  # not a row: its document's too

@@ -33,16 +33,16 @@ from evaluations.suites import added_documents, project_logs
 # three accuracy floors rose, two right answers under the measure (one where no right
 # answer sits within a few thousandths of the threshold: confidences moved that much from
 # one day to the next). Later on 2026-12-08, with project cards that name their project, a
-# bare « combien » read as any quantity, ordinals spelled out and touching periods apart:
-# blind 0.435 / 0.667 / 0.016, unseen 0.381 / 0.933 / 0.010, blind-2 0.464 / 0.645 / 0.018,
-# unseen-2 0.466 / 0.750 / 0.000, so the four accuracy floors and blind-2's abstention floor
-# rose to two right answers under the measure. Each floor moved
-# only with a measured change, never to let a regression pass; docs/evaluation.md gives
-# every measurement.
+# bare « combien » read as any quantity, ordinals spelled out, touching periods apart and
+# table rows judged by their own period: blind 0.441 / 0.667 / 0.016, unseen 0.381 / 0.933 /
+# 0.010, blind-2 0.479 / 0.645 / 0.018, unseen-2 0.466 / 0.750 / 0.000, so the four accuracy
+# floors and blind-2's abstention floor rose to two right answers under the measure. Each
+# floor moved only with a measured change, never to let a regression pass;
+# docs/evaluation.md gives every measurement.
 FLOORS = {
     "blind": (0.42, 0.63, 0.03),
     "unseen": (0.35, 0.83, 0.03),
-    "blind-2": (0.45, 0.58, 0.03),
+    "blind-2": (0.46, 0.58, 0.03),
     "unseen-2": (0.44, 0.71, 0.03),
 }
 
