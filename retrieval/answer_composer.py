@@ -209,14 +209,13 @@ def compose(
             "The sources do not give the same figure:" if english
             else "Les sources ne donnent pas le même chiffre :"
         )
+    elif not english:
+        lines.append("D'après les documents :")
+    # Judged on the whole passage: a line as short as « Budget : 120 000 $ » is no clue.
+    elif any(detect_language(q.candidate.hit.chunk.text) == "fr" for q in quotes):
+        lines.append("According to the documents (quoted in French):")
     else:
-        # Read on the whole passage: a line as short as « Budget : 120 000 $ » is no clue.
-        in_french = any(detect_language(q.candidate.hit.chunk.text) == "fr" for q in quotes)
-        lines.append(
-            ("According to the documents (quoted in French):" if in_french
-             else "According to the documents:") if english
-            else "D'après les documents :"
-        )
+        lines.append("According to the documents:")
     for position, quote in enumerate(quotes):
         candidate = quote.candidate
         chunk_ids = [c.chunk_id for c in citations]

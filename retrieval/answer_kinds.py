@@ -31,8 +31,8 @@ _BODY_HEADS = re.compile(
     r"\b(Minist[eè]re|Ministry|Secr[ée]tariat|Table|Conf[ée]rence|Conseil|Commission|Comit[ée]"
     r"|Regroupement|Assembl[ée]e|Administration|Gouvernement|Government|Ville|City|MRC"
     r"|Municipalit[ée]|Communaut[ée]|Consortium|Collectif|Carrefour|Corporation|Centre"
-    r"|Soci[ée]t[ée]|Office|Agence|Fondation|Coop[ée]rative|Alliance|Groupe|Forum|Service"
-    r"|Association|F[ée]d[ée]ration|Maison|Coop|R[ée]seau|Banque|Moisson|Organisme|Institut"
+    r"|Soci[ée]t[ée]|Office|Agence|Fondation|Coop(?:[ée]rative)?|Alliance|Groupe|Forum|Service"
+    r"|Association|F[ée]d[ée]ration|Maison|R[ée]seau|Banque|Moisson|Organisme|Institut"
     r"|Club|Entraide|Chambre|Mme|M\.|Madame|Monsieur|ministre|pr[ée]fet|pr[ée]sident)\b"
 )
 _ACRONYM = re.compile(r"\b[A-ZÉ]{3,}\b")

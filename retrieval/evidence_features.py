@@ -17,7 +17,6 @@ Four families, each a general signal rather than a rule about a wording:
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -28,7 +27,7 @@ from retrieval.analysis import analyze
 from retrieval.answer_kinds import holds
 from retrieval.evidence_candidates import Candidate
 from retrieval.question_profile import QuestionProfile
-from retrieval.spans import Span, measure_numbers, spans_in
+from retrieval.spans import Span, measure_numbers, row_period, spans_in
 
 FEATURE_NAMES: tuple[str, ...] = (
     "sem",
@@ -81,9 +80,6 @@ class CandidateFacts:
     quote_stems: frozenset[str]
 
 
-# A line labelled by a period, as a table row is: « 2010-2011 : 13,7 M$ ».
-_PERIOD_LABEL = re.compile(r"\s*(?:19|20)\d{2}\s*[-–]\s*(?:19|20)?\d{2}\s*:")
-
 
 def _metadata_list(value: object) -> list[str]:
     if not value:
@@ -105,10 +101,10 @@ def candidate_facts(candidate: Candidate) -> CandidateFacts:
     ]:
         if name != "*":
             regions.update(territories_in(name))
-    labelled = _PERIOD_LABEL.match(candidate.text)
-    if labelled:
+    own_period = row_period(candidate.text)
+    if own_period:
         # A table row « 2009-2010 : s. o. » is about its own period, not its document's.
-        spans = spans_in(labelled.group(0))
+        spans = [own_period]
     else:
         spans = spans_in(located) + spans_in(chunk.title)
         for period in [*_metadata_list(metadata.get("periods")),

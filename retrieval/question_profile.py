@@ -34,7 +34,7 @@ _ANSWER_TYPE_CUES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
         ("amount", r"\b(combien d argent|montants?|budgets?|enveloppes?|couts?|coute\w*|sommes?"
                    r"|financements?|investi\w*|dollars?|argent|how much|amounts?|costs?|funding"
                    r"|envelopes?|money|verse\w*|octroye\w*|recoi\w*|receives?)\b"),
-        ("count", r"\b(combien de|combien d|nombre|how many|number of)\b"),
+        ("count", r"\b(combien de?|nombre|how many|number of)\b"),
         # A bare « combien » (« X a eu combien ? ») asks how much as readily as how many.
         ("quantity", r"\b(combien)\b"),
         ("date", r"\b(quand|quelle date|a quelle date|date limite|dates?|echeance|jusqu a quand"

@@ -74,6 +74,13 @@ def spans_in(text: str) -> list[Span]:
     return list(dict.fromkeys(span for _, span in found))
 
 
+def row_period(line: str) -> Span | None:
+    """The period a line is labelled with, as a table row is (« 2010-2011 : 13,7 M$ »)."""
+    label, colon, _ = line.partition(":")
+    match = _RANGE.fullmatch(fold(label).strip()) if colon else None
+    return _range(match.group(1), match.group(2)) if match else None
+
+
 def years_in(text: str) -> list[int]:
     return [span.start for span in spans_in(text) if span.start == span.end]
 

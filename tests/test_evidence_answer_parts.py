@@ -39,7 +39,7 @@ from retrieval.evidence_model import LONE_LEAD, EvidenceModel, Ranking, fit_logi
 from retrieval.filters import SearchFilters
 from retrieval.index import SearchHit
 from retrieval.question_profile import profile_question
-from retrieval.spans import Span, spans_in
+from retrieval.spans import Span, row_period, spans_in
 
 
 def _hit(
@@ -343,3 +343,13 @@ def test_a_table_row_is_about_its_own_period() -> None:
                               periods="2024-2029")])[0]
     assert candidate_facts(row).spans == (Span(2009, 2010),)
     assert Span(2024, 2029) in candidate_facts(listed).spans  # not a row: its document's too
+
+
+@pytest.mark.parametrize(("line", "period"), [
+    ("2009-2010 : s. o.", Span(2009, 2010)),
+    ("2010-11 : 13,7 M$", Span(2010, 2011)),
+    ("- Enveloppe du FQIS pour 2019-2023 : 3 874 255 $", None),
+    ("Mandataire : Consortium", None),
+])
+def test_a_row_period_is_a_period_labelling_the_line(line: str, period: Span | None) -> None:
+    assert row_period(line) == period
